@@ -1,0 +1,14 @@
+"""The /api/v1 router: a table of contents of every domain's endpoints."""
+
+from fastapi import APIRouter
+
+from fitflow.audit.endpoints import router as audit
+from fitflow.auth.endpoints import router as identity
+from fitflow.members.endpoints import router as members
+from fitflow.organizations.endpoints import router as studios
+
+api = APIRouter(prefix="/api/v1")
+api.include_router(identity)
+api.include_router(studios)
+api.include_router(members)
+api.include_router(audit)

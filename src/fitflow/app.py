@@ -1,0 +1,100 @@
+"""create_app(): the ASGI application with its lifespan, middleware and error handlers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from fitflow import worker
+from fitflow.api import api
+from fitflow.auth.deps import caller_scope
+from fitflow.auth.runtime import AuthRuntime
+from fitflow.config import Settings, get_settings
+from fitflow.kit import embedded
+from fitflow.kit.db import Database, use_database
+from fitflow.kit.errors import AppError, MalformedBody
+from fitflow.kit.http import RequestContextMiddleware
+from fitflow.kit.logging import get_logger
+from fitflow.kit.ratelimit import RequestLimiter
+from fitflow.web.health import router as health
+from fitflow.web.pages import router as pages
+
+log = get_logger("fitflow.app")
+
+HTTP_ERROR_CODES = {
+    400: MalformedBody.code,
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """Build the service. Without `database`, the lifespan connects to the configured
+    server (or starts the embedded one) and, when configured, runs the job worker."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="FitFlow",
+        version="1.0.0",
+        summary="Booking and management for fitness studios, gyms and personal trainers.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.auth = AuthRuntime.from_settings(settings)
+    app.state.limiter = RequestLimiter(settings.redis_url)
+    app.state.caller_scope = caller_scope
+    app.add_middleware(RequestContextMiddleware)
+    app.add_exception_handler(AppError, _render_app_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _render_http_error)  # type: ignore[arg-type]
+    app.include_router(api)
+    app.include_router(health)
+    app.include_router(pages)
+    return app
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    owns_database = app.state.database is None
+    if owns_database:
+        url = settings.database_url or embedded.start(settings.data_dir)
+        app.state.database = Database.connect(url, settings.database)
+        if settings.run_worker_in_process:
+            app.state.worker = asyncio.create_task(worker.run(url, settings, in_process=True))
+    use_database(app.state.database)
+    log.info("started", env=settings.env.value, in_process_worker=hasattr(app.state, "worker"))
+    try:
+        yield
+    finally:
+        await _stop_worker(app)
+        if owns_database:
+            await app.state.database.dispose()
+
+
+async def _stop_worker(app: FastAPI) -> None:
+    task: asyncio.Task[None] | None = getattr(app.state, "worker", None)
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _render_app_error(request: Request, error: AppError) -> JSONResponse:
+    return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
+
+
+async def _render_http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    code = HTTP_ERROR_CODES.get(error.status_code, "http_error")
+    body = {"error": {"code": code, "message": str(error.detail), "data": {}}}
+    return JSONResponse(body, status_code=error.status_code, headers=error.headers)

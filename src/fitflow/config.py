@@ -1,0 +1,211 @@
+"""FitFlow's settings: one `Settings` object read from `FITFLOW_*` environment variables.
+
+Nested groups use a double underscore (`FITFLOW_SMTP__HOST`). Every limit, lifetime and
+interval lives here so operators can tune it and test suites can shorten it;
+`docs/configuration.md` documents each one.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev", "development"})
+MIN_SECRET_LENGTH = 32
+
+
+class Environment(StrEnum):
+    development = "development"
+    testing = "testing"
+    production = "production"
+
+
+class ServerSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(1, ge=1)
+    public_url: str | None = None
+    """Base URL people reach the service at (links in emails); defaults to http://host:port."""
+    forwarded_allow_ips: str = "127.0.0.1"
+    """Proxies whose X-Forwarded-For is trusted for the client address (uvicorn's option)."""
+
+
+class DatabaseSettings(BaseModel):
+    pool_size: int = Field(4, ge=1)
+    max_overflow: int = Field(4, ge=0)
+    pool_timeout_seconds: float = Field(10.0, gt=0)
+    statement_timeout_ms: int = Field(15_000, ge=0)
+
+
+class AuthSettings(BaseModel):
+    access_token_seconds: int = Field(900, ge=1)
+    refresh_token_seconds: int = Field(30 * 24 * 3600, ge=1)
+    password_reset_seconds: int = Field(3600, ge=1)
+    argon2_time_cost: int = Field(3, ge=1)
+    argon2_memory_kib: int = Field(65536, ge=8)
+    argon2_parallelism: int = Field(4, ge=1)
+    max_concurrent_hashes: int = Field(2, ge=1)
+    """How many password hashes run at once; more requests wait, so a login flood cannot
+    starve the CPU the rest of the service needs."""
+
+
+class LockoutSettings(BaseModel):
+    """Progressive lockout of one login (email) after repeated failures."""
+
+    threshold: int = Field(5, ge=1)
+    """Failures in a row before the first lock."""
+    base_seconds: int = Field(60, ge=1)
+    """Length of the first lock; each further failure doubles it."""
+    max_seconds: int = Field(3600, ge=1)
+    forget_after_seconds: int = Field(24 * 3600, ge=1)
+    """A failure streak older than this starts again from zero."""
+
+
+class RateLimitSettings(BaseModel):
+    """Per client address limits, in the `limits` notation ("10/minute", "5 per hour")."""
+
+    login: str = "20/minute"
+    registration: str = "10/minute"
+    password_reset: str = "5/minute"  # noqa: S105 - a rate, not a password
+
+
+class IdempotencySettings(BaseModel):
+    ttl_seconds: int = Field(24 * 3600, ge=1)
+
+
+class JobSettings(BaseModel):
+    in_process: bool | None = None
+    """Run the job worker inside the web process. Unset: yes for the embedded database,
+    no when FITFLOW_DATABASE_URL points at a server (run `fitflow worker` there)."""
+    concurrency: int = Field(4, ge=1)
+    purge_cron: str = "*/15 * * * *"
+    """When expired idempotency keys, reset tokens and refresh tokens are removed."""
+
+
+class SmtpSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(25, ge=1, le=65535)
+    username: str | None = None
+    password: SecretStr | None = None
+    use_tls: bool = False
+    start_tls: bool = False
+    timeout_seconds: float = Field(10.0, gt=0)
+    from_address: str = "FitFlow <no-reply@fitflow.localhost>"
+
+
+class NotificationSettings(BaseModel):
+    transport: str | None = Field(None, pattern="^(smtp|outbox)$")
+    """`smtp` sends mail; `outbox` keeps it in the database to read at /dev/outbox.
+    Unset: smtp in production, outbox otherwise."""
+    max_retries: int = Field(5, ge=0)
+    """How often a failed email delivery is retried (with exponential backoff)."""
+
+
+class LogSettings(BaseModel):
+    level: str = "INFO"
+    json_format: bool = True
+
+
+class MetricsSettings(BaseModel):
+    token: SecretStr | None = None
+    """When set, /metrics requires `Authorization: Bearer <token>`."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="FITFLOW_", env_nested_delimiter="__", extra="ignore", env_file=None
+    )
+
+    env: Environment = Environment.development
+    database_url: str | None = None
+    """A PostgreSQL URL (postgresql://...). Unset: the embedded server under data_dir."""
+    redis_url: str | None = None
+    """Optional: shared rate-limit storage for several API processes."""
+    secret_key: SecretStr | None = None
+    data_dir: Path = Path(".data")
+
+    server: ServerSettings = ServerSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    auth: AuthSettings = AuthSettings()
+    lockout: LockoutSettings = LockoutSettings()
+    rate_limits: RateLimitSettings = RateLimitSettings()
+    idempotency: IdempotencySettings = IdempotencySettings()
+    jobs: JobSettings = JobSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    notifications: NotificationSettings = NotificationSettings()
+    log: LogSettings = LogSettings()
+    metrics: MetricsSettings = MetricsSettings()
+
+    @model_validator(mode="after")
+    def _secret_required_outside_development(self) -> Settings:
+        if self.env is not Environment.development and not _usable_secret(self.secret_key):
+            raise ValueError(
+                f"FITFLOW_SECRET_KEY must be set to a random value of at least "
+                f"{MIN_SECRET_LENGTH} characters when FITFLOW_ENV={self.env.value}"
+            )
+        return self
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def run_worker_in_process(self) -> bool:
+        if self.jobs.in_process is not None:
+            return self.jobs.in_process
+        return self.uses_embedded_database
+
+    @property
+    def mail_transport(self) -> str:
+        if self.notifications.transport:
+            return self.notifications.transport
+        return "smtp" if self.env is Environment.production else "outbox"
+
+    @property
+    def public_url(self) -> str:
+        return self.server.public_url or f"http://{self.server.host}:{self.server.port}"
+
+    def signing_key(self) -> str:
+        """The key that signs tokens. In development a missing one is generated once and
+        kept under data_dir, so the demo keeps its logins across restarts."""
+        if self.secret_key is not None and _usable_secret(self.secret_key):
+            return self.secret_key.get_secret_value()
+        return _load_or_create_secret(self.data_dir / "secret_key")
+
+
+def _usable_secret(value: SecretStr | None) -> bool:
+    if value is None:
+        return False
+    raw = value.get_secret_value()
+    return raw.lower() not in PLACEHOLDER_SECRETS and len(raw) >= MIN_SECRET_LENGTH
+
+
+def _load_or_create_secret(path: Path) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret
+
+
+_settings: Settings | None = None
+
+
+def get_settings() -> Settings:
+    """The process's settings, read from the environment on first use."""
+    global _settings  # noqa: PLW0603 - one configuration per process
+    if _settings is None:
+        _settings = Settings()
+    return _settings
+
+
+def use_settings(settings: Settings | None) -> None:
+    """Replace the process's settings (the CLI after resolving the database, tests)."""
+    global _settings  # noqa: PLW0603 - one configuration per process
+    _settings = settings

@@ -1,0 +1,88 @@
+"""The demo studio: an owner, an admin, two trainers, a receptionist and thirty members,
+seeded idempotently (running it again changes nothing)."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fitflow.auth import service as auth
+from fitflow.auth.models import User
+from fitflow.auth.runtime import AuthRuntime
+from fitflow.members import service as members
+from fitflow.members.errors import AlreadyMember
+from fitflow.organizations import service as organizations
+from fitflow.organizations.errors import AlreadyStaff
+from fitflow.organizations.permissions import Actor, Role
+from fitflow.organizations.schemas import OrganizationCreate
+
+SLUG = "demo"
+PASSWORD = "fitflow-demo-studio"  # noqa: S105 - printed for the demo on purpose
+DOMAIN = "demo.fitflow.app"
+STAFF = [
+    ("owner", "Olivia Owner", Role.owner),
+    ("admin", "Adam Admin", Role.admin),
+    ("trainer1", "Tara Trainer", Role.trainer),
+    ("trainer2", "Theo Trainer", Role.trainer),
+    ("desk", "Rita Reception", Role.receptionist),
+]
+FIRST_NAMES = ["Mia", "Noah", "Emma", "Liam", "Sofia", "Lukas", "Hannah", "Ben", "Lea", "Elias"]
+LAST_NAMES = ["Becker", "Schulz", "Wagner"]
+MEMBER_COUNT = 30
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    email: str
+    full_name: str
+
+
+def member_logins() -> list[DemoLogin]:
+    names = [f"{first} {last}" for last in LAST_NAMES for first in FIRST_NAMES]
+    return [
+        DemoLogin("member", f"member{i + 1:02d}@{DOMAIN}", name)
+        for i, name in enumerate(names[:MEMBER_COUNT])
+    ]
+
+
+def staff_logins() -> list[DemoLogin]:
+    return [DemoLogin(role.value, f"{local}@{DOMAIN}", name) for local, name, role in STAFF]
+
+
+async def seed(session: AsyncSession, rt: AuthRuntime) -> list[DemoLogin]:
+    """Create whatever of the demo studio is missing; returns every login."""
+    owner_login, *other_staff = staff_logins()
+    owner = await _user(session, rt, owner_login)
+    studio = await organizations.by_slug(session, SLUG)
+    if studio is None:
+        created = await organizations.create_organization(
+            session,
+            owner,
+            OrganizationCreate(
+                name="FitFlow Demo Studio", slug=SLUG, timezone="Europe/Berlin", currency="EUR"
+            ),
+        )
+        studio_id = created.id
+    else:
+        studio_id = studio.id
+    owner_actor = Actor(owner.id, studio_id, frozenset({Role.owner}))
+    for login in other_staff:
+        user = await _user(session, rt, login)
+        with contextlib.suppress(AlreadyStaff):
+            await organizations.add_staff(
+                session, owner_actor, email=user.email, role=Role(login.role)
+            )
+    for login in member_logins():
+        user = await _user(session, rt, login)
+        with contextlib.suppress(AlreadyMember):
+            await members.join(session, user, studio_id)
+    return [owner_login, *other_staff, *member_logins()]
+
+
+async def _user(session: AsyncSession, rt: AuthRuntime, login: DemoLogin) -> User:
+    return await auth.ensure_user(
+        session, rt, email=login.email, full_name=login.full_name, password=PASSWORD
+    )

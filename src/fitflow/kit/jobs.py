@@ -1,0 +1,54 @@
+"""Jobs on the same database: defer inside the caller's transaction, run with a session
+the task runner owns."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from procrastinate.jobs import Job
+from procrastinate.retry import BaseRetryStrategy, RetryDecision
+from procrastinate.tasks import Task
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fitflow.kit.db import current_database
+
+
+async def defer(session: AsyncSession, task: Task[Any, Any, Any], **task_kwargs: Any) -> int:
+    """Queue `task` on the session's own connection, so the job row commits or rolls
+    back with the change that caused it. Returns the job id."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    job_id: int = await task.configure(connection=raw.driver_connection).defer_async(**task_kwargs)
+    return job_id
+
+
+@asynccontextmanager
+async def job_session() -> AsyncIterator[AsyncSession]:
+    """A session for one job run: committed when the block ends, rolled back on error."""
+    async with current_database().sessions() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
+
+
+class ConfiguredRetry(BaseRetryStrategy):
+    """Exponential backoff whose number of retries is read from settings when a job fails,
+    so operators and tests can change it without re-importing the task."""
+
+    def __init__(self, max_retries: Callable[[], int], base_seconds: int = 2) -> None:
+        self.max_retries = max_retries
+        self.base_seconds = base_seconds
+
+    def is_last_attempt(self, attempts: int) -> bool:
+        """`attempts` counts the runs before this one."""
+        return attempts >= self.max_retries()
+
+    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
+        if self.is_last_attempt(job.attempts):
+            return None
+        return RetryDecision(retry_in={"seconds": self.base_seconds ** (job.attempts + 1)})

@@ -1,0 +1,120 @@
+"""The transaction edge of the JSON API.
+
+`UnitOfWorkRoute` opens one session per request, hands it to the handler through
+`db_session`, applies idempotency keys to POSTs, and commits after the handler returns
+(rolling back on any error). It also documents, per route, every error status the route
+and its dependencies declare with `kit.errors.raises`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+from datetime import timedelta
+from typing import Any
+
+from fastapi import Request
+from fastapi.dependencies.models import Dependant
+from fastapi.dependencies.utils import get_dependant
+from fastapi.params import Depends
+from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from fitflow.kit import idempotency
+from fitflow.kit.errors import AppError, MalformedBody, declared_errors, error_responses
+
+IDEMPOTENCY_ERRORS = (
+    idempotency.IdempotencyKeyInProgress,
+    idempotency.IdempotencyKeyReused,
+    idempotency.InvalidIdempotencyKey,
+)
+
+
+def db_session(request: Request) -> AsyncSession:
+    """The request's session, opened by `UnitOfWorkRoute`."""
+    session: AsyncSession = request.state.db_session
+    return session
+
+
+def _walk(dependant: Dependant) -> Iterator[Any]:
+    yield dependant.call
+    for child in dependant.dependencies:
+        yield from _walk(child)
+
+
+def _route_errors(
+    path: str, endpoint: Callable[..., Any], methods: Sequence[str], dependencies: Sequence[Any]
+) -> list[type[AppError]]:
+    dependant = get_dependant(path=path, call=endpoint)
+    calls = list(_walk(dependant))
+    for dependency in dependencies:
+        if isinstance(dependency, Depends) and dependency.dependency is not None:
+            calls.extend(_walk(get_dependant(path=path, call=dependency.dependency)))
+    errors = [error for call in calls for error in declared_errors(call)]
+    if dependant.body_params:
+        errors.append(MalformedBody)
+    if "POST" in methods and not idempotency.is_exempt(endpoint):
+        errors.extend(IDEMPOTENCY_ERRORS)
+    return errors
+
+
+class UnitOfWorkRoute(APIRoute):
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        methods = [m.upper() for m in kwargs.get("methods") or ["GET"]]
+        errors = _route_errors(path, endpoint, methods, kwargs.get("dependencies") or [])
+        kwargs["responses"] = {**error_responses(*errors), **(kwargs.get("responses") or {})}
+        super().__init__(path, endpoint, **kwargs)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def run_in_transaction(request: Request) -> Response:
+            async with request.app.state.database.sessions() as session:
+                request.state.db_session = session
+                try:
+                    return await _handle(request, session, handler)
+                except AppError as error:
+                    await (session.commit() if error.commit_changes else session.rollback())
+                    raise
+                except BaseException:
+                    await session.rollback()
+                    raise
+
+        return run_in_transaction
+
+
+async def _handle(
+    request: Request,
+    session: AsyncSession,
+    handler: Callable[[Request], Awaitable[Response]],
+) -> Response:
+    claim = await _claim_idempotency_key(request, session)
+    if claim is not None and claim.replay is not None:
+        await session.rollback()
+        return claim.replay
+    response = await handler(request)
+    if claim is not None and 200 <= response.status_code < 300:
+        await claim.record(session, response)
+    await session.commit()
+    return response
+
+
+async def _claim_idempotency_key(
+    request: Request, session: AsyncSession
+) -> idempotency.Claim | None:
+    key = request.headers.get(idempotency.HEADER)
+    if request.method != "POST" or key is None:
+        return None
+    if idempotency.is_exempt(request.scope["route"].endpoint):
+        return None
+    body = await request.body()
+    scope: str = request.app.state.caller_scope(request)
+    return await idempotency.claim(
+        session,
+        scope=scope,
+        key=idempotency.validate_key(key),
+        request_fingerprint=idempotency.fingerprint(
+            request.method, request.url.path, request.url.query, body
+        ),
+        ttl=timedelta(seconds=request.app.state.settings.idempotency.ttl_seconds),
+    )

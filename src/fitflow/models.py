@@ -1,0 +1,24 @@
+"""Every domain's models, imported so that Alembic and the mapper see one registry."""
+
+from fitflow.audit.models import AuditEntry
+from fitflow.auth.models import LoginThrottle, PasswordResetToken, RefreshToken, TokenFamily, User
+from fitflow.kit.db import Base
+from fitflow.kit.idempotency import IdempotencyKey
+from fitflow.members.models import Member
+from fitflow.notifications.models import OutboundEmail
+from fitflow.organizations.models import Organization, StaffMember
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "IdempotencyKey",
+    "LoginThrottle",
+    "Member",
+    "Organization",
+    "OutboundEmail",
+    "PasswordResetToken",
+    "RefreshToken",
+    "StaffMember",
+    "TokenFamily",
+    "User",
+]

@@ -1,0 +1,40 @@
+"""Delivering one queued email: by SMTP, or into the outbox outside production."""
+
+from __future__ import annotations
+
+import uuid
+
+import aiosmtplib
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fitflow.config import Settings
+from fitflow.kit import time
+from fitflow.kit.logging import get_logger
+from fitflow.notifications import smtp
+from fitflow.notifications.models import OutboundEmail
+
+log = get_logger("fitflow.notifications")
+
+
+async def deliver(
+    session: AsyncSession, email_id: uuid.UUID, settings: Settings, *, last_attempt: bool
+) -> None:
+    """Send a queued email once. An SMTP failure is raised for the job to retry, except on
+    the last attempt, where the email is marked failed."""
+    email = await session.get(OutboundEmail, email_id, with_for_update=True)
+    if email is None or email.status != "queued":
+        return
+    if settings.mail_transport == "outbox":
+        email.status = "kept"
+        return
+    try:
+        await smtp.send(
+            settings.smtp, to=email.to_address, subject=email.subject, body=email.body_text
+        )
+    except (OSError, TimeoutError, aiosmtplib.SMTPException) as exc:
+        log.warning("email_delivery_failed", email_id=str(email_id), error=str(exc))
+        if not last_attempt:
+            raise
+        email.status, email.last_error = "failed", str(exc)
+        return
+    email.status, email.sent_at = "sent", time.now()

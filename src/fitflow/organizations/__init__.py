@@ -1,0 +1,1 @@
+"""Studios (organizations): profile, policy, staff roles and the permission table."""

@@ -1,0 +1,42 @@
+"""The procrastinate app: every domain's `tasks` module registers its jobs on it.
+
+The web process defers jobs through it; `fitflow worker` (or the in-process worker of the
+demo) runs them.
+"""
+
+from __future__ import annotations
+
+from procrastinate import App, PsycopgConnector
+
+from fitflow.config import Settings
+from fitflow.kit.db import libpq_url
+
+TASK_MODULES = [
+    "fitflow.auth.tasks",
+    "fitflow.notifications.tasks",
+    "fitflow.maintenance",
+]
+QUEUES = ["default", "notifications"]
+
+app = App(connector=PsycopgConnector(), import_paths=TASK_MODULES)
+
+
+def connected(url: str, settings: Settings) -> App:
+    """The app bound to a database, ready to open for running or deferring jobs."""
+    connector = PsycopgConnector(
+        conninfo=libpq_url(url), min_size=1, max_size=settings.jobs.concurrency + 2
+    )
+    return app.with_connector(connector)
+
+
+async def run(url: str, settings: Settings, *, in_process: bool = False, wait: bool = True) -> None:
+    """Run jobs until cancelled (or, with wait=False, until the queue is empty)."""
+    running = connected(url, settings)
+    async with running.open_async():
+        await running.run_worker_async(
+            queues=QUEUES,
+            concurrency=settings.jobs.concurrency,
+            wait=wait,
+            install_signal_handlers=not in_process,
+            delete_jobs="successful",
+        )
