@@ -119,7 +119,7 @@ async def staff_roles_of_user(
         .join(StaffMember, StaffMember.organization_id == Organization.id)
         .where(StaffMember.user_id == user_id)
     )
-    return [(organization, role) for organization, role in rows.tuples()]
+    return [(organization, role) for organization, role in rows]
 
 
 async def roles_of(

@@ -1,0 +1,148 @@
+"""Plain async factories: create what a test needs through the real services and API."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from dataclasses import dataclass
+
+import httpx
+
+from fitflow.auth import service as auth
+from fitflow.auth.runtime import AuthRuntime
+from fitflow.kit.db import Database
+
+PASSWORD = "a-long-test-password"
+_numbers = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Account:
+    user_id: uuid.UUID
+    email: str
+    password: str
+    access_token: str
+    refresh_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+def unique_email(prefix: str = "user") -> str:
+    return f"{prefix}{next(_numbers)}-{uuid.uuid4().hex[:6]}@example.com"
+
+
+async def create_user(
+    database: Database,
+    runtime: AuthRuntime,
+    *,
+    email: str | None = None,
+    full_name: str = "Test Person",
+    password: str = PASSWORD,
+    superuser: bool = False,
+) -> uuid.UUID:
+    async with database.sessions() as session:
+        user = await auth.ensure_user(
+            session,
+            runtime,
+            email=email or unique_email(),
+            full_name=full_name,
+            password=password,
+            superuser=superuser,
+        )
+        await session.commit()
+        return user.id
+
+
+async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> dict[str, str]:
+    response = await client.post("/api/v1/auth/login", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    tokens: dict[str, str] = response.json()
+    return tokens
+
+
+async def account(
+    client: httpx.AsyncClient,
+    *,
+    email: str | None = None,
+    full_name: str = "Test Person",
+    password: str = PASSWORD,
+) -> Account:
+    """Register through the API and log in."""
+    email = email or unique_email()
+    response = await client.post(
+        "/api/v1/auth/register",
+        json={"email": email, "password": password, "full_name": full_name},
+    )
+    assert response.status_code == 201, response.text
+    tokens = await login(client, email, password)
+    return Account(
+        user_id=uuid.UUID(response.json()["id"]),
+        email=email,
+        password=password,
+        access_token=tokens["access_token"],
+        refresh_token=tokens["refresh_token"],
+    )
+
+
+async def superuser_account(client: httpx.AsyncClient, database: Database) -> Account:
+    runtime: AuthRuntime = client._transport.app.state.auth  # type: ignore[attr-defined]
+    email = unique_email("operator")
+    user_id = await create_user(database, runtime, email=email, superuser=True)
+    tokens = await login(client, email)
+    return Account(user_id, email, PASSWORD, tokens["access_token"], tokens["refresh_token"])
+
+
+async def studio(
+    client: httpx.AsyncClient, owner: Account, *, slug: str | None = None, name: str = "Studio"
+) -> dict[str, object]:
+    response = await client.post(
+        "/api/v1/orgs",
+        headers=owner.headers,
+        json={
+            "name": name,
+            "slug": slug or f"studio-{uuid.uuid4().hex[:8]}",
+            "timezone": "Europe/Berlin",
+            "currency": "EUR",
+        },
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, object] = response.json()
+    return body
+
+
+@dataclass(frozen=True)
+class Studio:
+    """A studio with one account per role."""
+
+    slug: str
+    accounts: dict[str, Account]
+    staff_ids: dict[str, str]
+    member_id: str
+
+
+async def staffed_studio(client: httpx.AsyncClient) -> Studio:
+    owner = await account(client, full_name="Owner")
+    created = await studio(client, owner)
+    slug = str(created["slug"])
+    accounts = {"owner": owner}
+    staff_ids: dict[str, str] = {}
+    for role in ("admin", "trainer", "receptionist"):
+        person = await account(client, full_name=role.title())
+        response = await client.post(
+            f"/api/v1/orgs/{slug}/staff",
+            headers=owner.headers,
+            json={"email": person.email, "role": role},
+        )
+        assert response.status_code == 201, response.text
+        accounts[role] = person
+        staff_ids[role] = response.json()["id"]
+    member = await account(client, full_name="Member")
+    joined = await client.post(f"/api/v1/orgs/{slug}/join", headers=member.headers)
+    assert joined.status_code == 201, joined.text
+    accounts["member"] = member
+    accounts["outsider"] = await account(client, full_name="Outsider")
+    listing = await client.get(f"/api/v1/orgs/{slug}/staff", headers=owner.headers)
+    staff_ids["owner"] = next(s["id"] for s in listing.json()["items"] if s["role"] == "owner")
+    return Studio(slug, accounts, staff_ids, joined.json()["id"])
