@@ -121,7 +121,7 @@ async def truncate_all(database_url: str) -> None:
             "AND tablename <> 'alembic_version'"
         )
         names = ", ".join(f'"{row[0]}"' for row in await tables.fetchall())
-        await connection.execute(f"TRUNCATE {names} CASCADE")  # type: ignore[arg-type]
+        await connection.execute(f"TRUNCATE {names} CASCADE")
         await connection.commit()
 
 
