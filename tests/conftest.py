@@ -16,6 +16,7 @@ import psycopg
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -28,21 +29,30 @@ ROOT = Path(__file__).resolve().parents[1]
 TEST_DATABASE = "fitflow_test"
 
 
-def _fresh_database_url() -> str:
-    """The test database, emptied and migrated from scratch (so migrations are tested)."""
-    url = os.environ.get("FITFLOW_TEST_DATABASE_URL") or embedded.start(
-        ROOT / ".data", database=TEST_DATABASE
-    )
+def _migrate_from_scratch(url: str) -> None:
+    """Empty the database and run every migration (so migrations are tested too)."""
     with psycopg.connect(libpq_url(url), autocommit=True) as connection:
         connection.execute("DROP SCHEMA public CASCADE")
         connection.execute("CREATE SCHEMA public")
     migrations.upgrade(url)
-    return url
 
 
 @pytest.fixture(scope="session")
-def database_url() -> str:
-    return _fresh_database_url()
+def database_url() -> Iterator[str]:
+    """FITFLOW_TEST_DATABASE_URL when set; else a database of this test run's own on the
+    embedded server, dropped afterwards, so parallel runs never share one."""
+    configured = os.environ.get("FITFLOW_TEST_DATABASE_URL")
+    if configured:
+        _migrate_from_scratch(configured)
+        yield configured
+        return
+    name = f"{TEST_DATABASE}_{os.getpid()}"
+    url = embedded.start(ROOT / ".data", database=name)
+    _migrate_from_scratch(url)
+    yield url
+    maintenance = make_url(libpq_url(url)).set(database="postgres")
+    with psycopg.connect(maintenance.render_as_string(hide_password=False), autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:
