@@ -3,6 +3,7 @@ bound to it, and committed-mode fixtures for tests that need real concurrency.""
 
 from __future__ import annotations
 
+import logging
 import os
 
 os.environ.setdefault("FITFLOW_ENV", "testing")
@@ -35,6 +36,17 @@ def _migrate_from_scratch(url: str) -> None:
         connection.execute("DROP SCHEMA public CASCADE")
         connection.execute("CREATE SCHEMA public")
     migrations.upgrade(url)
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """Commands under test configure logging onto pytest's captured streams; put the
+    handlers back so nothing writes to a closed capture later."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The /api/v1 router: a table of contents of every domain's endpoints."""
+"""The JSON API (/api/v1): a table of contents of every domain's endpoints."""
 
 from fastapi import APIRouter
 
@@ -7,7 +7,7 @@ from fitflow.auth.endpoints import router as identity
 from fitflow.members.endpoints import router as members
 from fitflow.organizations.endpoints import router as studios
 
-api = APIRouter(prefix="/api/v1")
+api = APIRouter()
 api.include_router(identity)
 api.include_router(studios)
 api.include_router(members)

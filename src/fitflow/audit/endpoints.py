@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from fitflow.audit import service
 from fitflow.audit.schemas import AuditEntryRead
 from fitflow.auth.deps import Session
 from fitflow.kit.errors import PermissionDenied, raises
 from fitflow.kit.pagination import Page, PageParams, page_params
-from fitflow.kit.unit_of_work import UnitOfWorkRoute
+from fitflow.kit.unit_of_work import api_router
 from fitflow.organizations.deps import Caller
 
-router = APIRouter(route_class=UnitOfWorkRoute, tags=["audit"])
+router = api_router("audit")
 
 
 @router.get("/orgs/{org}/audit")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import Depends, Response, status
 
 from fitflow.auth import service
 from fitflow.auth.deps import CurrentPrincipal, Runtime, Session
@@ -31,11 +31,11 @@ from fitflow.auth.schemas import (
 from fitflow.kit import idempotency
 from fitflow.kit.errors import PermissionDenied, raises
 from fitflow.kit.ratelimit import per_client
-from fitflow.kit.unit_of_work import UnitOfWorkRoute
+from fitflow.kit.unit_of_work import api_router
 from fitflow.organizations import service as organizations
 from fitflow.organizations.schemas import MeRead
 
-router = APIRouter(route_class=UnitOfWorkRoute, tags=["identity"])
+router = api_router("identity")
 
 
 @router.post(
@@ -78,6 +78,7 @@ async def logout(body: LogoutRequest, principal: CurrentPrincipal, session: Sess
 @router.post(
     "/auth/password-reset",
     status_code=status.HTTP_202_ACCEPTED,
+    response_class=Response,
     dependencies=[Depends(per_client("password_reset"))],
 )
 async def request_password_reset(

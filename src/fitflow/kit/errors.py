@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, RootModel
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -93,6 +93,24 @@ class ErrorResponse(BaseModel):
     error: ErrorDetail
 
 
+class ValidationIssue(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorResponse(BaseModel):
+    """FastAPI's shape for a request that fails validation."""
+
+    detail: list[ValidationIssue]
+
+
+class UnprocessableResponse(RootModel[ValidationErrorResponse | ErrorResponse]):
+    """A 422: either a validation failure or a typed error such as a reused key."""
+
+
 def error_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` documenting which error codes a route can answer, by status."""
     by_status: dict[int, list[str]] = {}
@@ -100,7 +118,7 @@ def error_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
         by_status.setdefault(error.status, []).append(error.code)
     return {
         status: {
-            "model": ErrorResponse,
+            "model": UnprocessableResponse if status == 422 else ErrorResponse,
             "description": "Error codes: " + ", ".join(f"`{code}`" for code in sorted(codes)),
         }
         for status, codes in sorted(by_status.items())

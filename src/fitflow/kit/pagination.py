@@ -14,7 +14,7 @@ from sqlalchemy import Select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from fitflow.kit.errors import AppError
+from fitflow.kit.errors import AppError, raises
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 50
@@ -37,6 +37,7 @@ class PageParams(BaseModel):
     cursor: str | None = None
 
 
+@raises(InvalidCursor)
 def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=512)] = None,

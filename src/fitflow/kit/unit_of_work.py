@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import get_dependant
 from fastapi.params import Depends
@@ -22,7 +22,9 @@ from starlette.responses import Response
 
 from fitflow.kit import idempotency
 from fitflow.kit.errors import AppError, MalformedBody, declared_errors, error_responses
+from fitflow.kit.text import UnstorableText, refuse_unstorable_text
 
+API_PREFIX = "/api/v1"
 IDEMPOTENCY_ERRORS = (
     idempotency.IdempotencyKeyInProgress,
     idempotency.IdempotencyKeyReused,
@@ -50,7 +52,8 @@ def _route_errors(
     for dependency in dependencies:
         if isinstance(dependency, Depends) and dependency.dependency is not None:
             calls.extend(_walk(get_dependant(path=path, call=dependency.dependency)))
-    errors = [error for call in calls for error in declared_errors(call)]
+    errors: list[type[AppError]] = [UnstorableText]
+    errors.extend(error for call in calls for error in declared_errors(call))
     if dependant.body_params:
         errors.append(MalformedBody)
     if "POST" in methods and not idempotency.is_exempt(endpoint):
@@ -88,6 +91,7 @@ async def _handle(
     session: AsyncSession,
     handler: Callable[[Request], Awaitable[Response]],
 ) -> Response:
+    await _refuse_unstorable_text(request)
     claim = await _claim_idempotency_key(request, session)
     if claim is not None and claim.replay is not None:
         await session.rollback()
@@ -118,3 +122,16 @@ async def _claim_idempotency_key(
         ),
         ttl=timedelta(seconds=request.app.state.settings.idempotency.ttl_seconds),
     )
+
+
+def api_router(*tags: str) -> APIRouter:
+    """A router for one domain's JSON endpoints: under /api/v1, one transaction per request.
+    The prefix sits on each router so every route knows its full path (metrics labels)."""
+    return APIRouter(prefix=API_PREFIX, route_class=UnitOfWorkRoute, tags=list(tags))
+
+
+async def _refuse_unstorable_text(request: Request) -> None:
+    """Refuse text PostgreSQL cannot store (NUL, unpaired surrogates) wherever the request
+    carries it, before any query sees it."""
+    texts = [request.scope["path"], *request.query_params.values()]
+    refuse_unstorable_text(texts, await request.body())

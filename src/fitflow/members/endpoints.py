@@ -5,18 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from fitflow.auth.deps import Session
 from fitflow.kit.errors import PermissionDenied, raises
 from fitflow.kit.pagination import Page, PageParams, page_params
-from fitflow.kit.unit_of_work import UnitOfWorkRoute
+from fitflow.kit.unit_of_work import api_router
 from fitflow.members import service
 from fitflow.members.errors import MemberNotFound
 from fitflow.members.schemas import MemberRead, MemberStaffRead, MemberStatus, MemberUpdate
 from fitflow.organizations.deps import Caller
 
-router = APIRouter(route_class=UnitOfWorkRoute, tags=["members"])
+router = api_router("members")
 Paging = Annotated[PageParams, Depends(page_params)]
 
 

@@ -4,8 +4,9 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from fitflow.kit.schemas import Patch
 from fitflow.organizations.schemas import Phone
 
 MemberStatus = Literal["active", "inactive"]
@@ -31,8 +32,8 @@ class MemberStaffRead(MemberRead):
     notes: str | None
 
 
-class MemberUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class MemberUpdate(Patch):
+    not_nullable = frozenset({"status"})
 
     status: MemberStatus | None = None
     phone: Phone | None = None

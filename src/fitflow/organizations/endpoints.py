@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import Depends, Response, status
 
 from fitflow.auth.deps import CurrentPrincipal, Session
 from fitflow.kit.errors import PermissionDenied, raises
 from fitflow.kit.pagination import Page, PageParams, page_params
-from fitflow.kit.unit_of_work import UnitOfWorkRoute
+from fitflow.kit.unit_of_work import api_router
 from fitflow.members import service as members
 from fitflow.members.errors import AlreadyMember
 from fitflow.members.schemas import MemberRead
@@ -35,7 +35,7 @@ from fitflow.organizations.schemas import (
     StaffUpdate,
 )
 
-router = APIRouter(route_class=UnitOfWorkRoute, tags=["studios"])
+router = api_router("studios")
 Paging = Annotated[PageParams, Depends(page_params)]
 
 

@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 from fitflow.auth.schemas import UserRead
 from fitflow.kit.money import is_currency
+from fitflow.kit.schemas import Patch
 from fitflow.organizations.permissions import Role
 from fitflow.organizations.policy import Policy, PolicyUpdate
 
@@ -64,7 +65,9 @@ class OrganizationCreate(Strict):
     currency: Currency
 
 
-class OrganizationUpdate(Strict):
+class OrganizationUpdate(Patch):
+    not_nullable = frozenset({"name", "timezone", "currency", "policy"})
+
     name: Name | None = None
     timezone: Timezone | None = None
     currency: Currency | None = None

@@ -1,0 +1,67 @@
+"""Liveness, readiness and metrics."""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy import text
+
+from fitflow.app import create_app
+from fitflow.config import Settings
+from fitflow.kit.db import Database
+from tests.conftest import make_settings
+
+
+async def test_healthz_answers_without_the_database(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_readyz_is_ready_when_the_schema_is_at_head(client: httpx.AsyncClient) -> None:
+    response = await client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready"}
+
+
+async def test_readyz_is_unavailable_while_migrations_are_pending(
+    client: httpx.AsyncClient, database: Database
+) -> None:
+    async with database.sessions() as session:
+        await session.execute(text("UPDATE alembic_version SET version_num = 'older'"))
+        await session.commit()
+    response = await client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "migrations pending"
+
+
+async def test_readyz_is_unavailable_when_the_database_is_unreachable(settings: Settings) -> None:
+    unreachable = Database.connect("postgresql://nobody@127.0.0.1:1/none", settings.database)
+    app = create_app(settings, unreachable)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://fitflow.test") as client:
+        response = await client.get("/readyz")
+    await unreachable.dispose()
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+
+
+async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClient) -> None:
+    await client.get("/api/v1/orgs/no-such-studio")
+    body = (await client.get("/metrics")).text
+    assert "fitflow_http_request_duration_seconds_bucket" in body
+    assert 'route="/api/v1/orgs/{org}"' in body
+    assert 'method="GET"' in body
+
+
+async def test_metrics_require_the_token_when_one_is_configured(
+    settings: Settings, database: Database
+) -> None:
+    guarded = make_settings(str(settings.database_url), metrics={"token": "scrape-token"})
+    app = create_app(guarded, database)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://fitflow.test") as client:
+        assert (await client.get("/metrics")).status_code == 401
+        wrong = await client.get("/metrics", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401
+        right = await client.get("/metrics", headers={"Authorization": "Bearer scrape-token"})
+        assert right.status_code == 200
