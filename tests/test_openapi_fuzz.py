@@ -4,9 +4,6 @@ may be a server error, and every status must be one the document lists."""
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +11,6 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -27,6 +23,7 @@ from fitflow.app import create_app
 from fitflow.config import Settings
 from tests.conftest import make_settings, truncate_all
 from tests.factories import PASSWORD
+from tests.live import serve
 
 CHECKS = [
     not_a_server_error,
@@ -55,26 +52,14 @@ class LiveStudio:
         return token
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def live_studio(database_url: str) -> Iterator[LiveStudio]:
-    app = create_app(make_settings(database_url))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    base_url = f"http://127.0.0.1:{port}"
+    with serve(create_app(make_settings(database_url))) as base_url:
+        yield _seeded_studio(base_url)
+    asyncio.run(truncate_all(database_url))
+
+
+def _seeded_studio(base_url: str) -> LiveStudio:
     email = "fuzz-owner@example.com"
     httpx.post(
         f"{base_url}/api/v1/auth/register",
@@ -87,12 +72,7 @@ def live_studio(database_url: str) -> Iterator[LiveStudio]:
         headers={"Authorization": f"Bearer {studio.token}"},
         json={"name": "Fuzz", "slug": studio.slug, "timezone": "UTC", "currency": "EUR"},
     ).raise_for_status()
-    try:
-        yield studio
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
-        asyncio.run(truncate_all(database_url))
+    return studio
 
 
 @schema.parametrize()
