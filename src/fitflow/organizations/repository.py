@@ -44,17 +44,6 @@ async def add(session: AsyncSession, organization: Organization) -> Organization
     return organization
 
 
-async def staff_role(
-    session: AsyncSession, organization_id: uuid.UUID, user_id: uuid.UUID
-) -> str | None:
-    role: str | None = await session.scalar(
-        select(StaffMember.role).where(
-            StaffMember.organization_id == organization_id, StaffMember.user_id == user_id
-        )
-    )
-    return role
-
-
 async def staff_by_id(
     session: AsyncSession, organization_id: uuid.UUID, staff_id: uuid.UUID
 ) -> StaffMember | None:
