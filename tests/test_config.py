@@ -22,6 +22,10 @@ class TestSecrets:
         with pytest.raises(ValidationError, match="FITFLOW_SECRET_KEY"):
             Settings(env=Environment(env), secret_key=secret)
 
+    def test_a_weak_secret_is_refused_even_in_development(self) -> None:
+        with pytest.raises(ValidationError, match="FITFLOW_SECRET_KEY"):
+            Settings(env=Environment.development, secret_key="change-me")
+
     def test_a_strong_secret_is_used_as_given(self) -> None:
         settings = Settings(env=Environment.production, secret_key=GOOD_SECRET)
         assert settings.signing_key() == GOOD_SECRET
@@ -45,6 +49,11 @@ class TestEnvironment:
         assert settings.smtp.host == "mail.example.com"
         assert settings.auth.access_token_seconds == 60
         assert settings.rate_limits.login == "5/minute"
+
+    @pytest.mark.parametrize("limit", ["lots", "10/fortnight", "5/minute;100/hour"])
+    def test_a_rate_limit_that_is_not_one_valid_limit_refuses_to_start(self, limit: str) -> None:
+        with pytest.raises(ValidationError, match="rate_limits.login"):
+            Settings(rate_limits={"login": limit})
 
     def test_without_a_database_url_the_embedded_server_and_worker_are_used(self) -> None:
         settings = Settings(env=Environment.development, database_url=None)

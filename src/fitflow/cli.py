@@ -6,9 +6,10 @@ import argparse
 import asyncio
 import getpass
 import os
+import shutil
 import sys
-import tempfile
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import TypeVar
 
 import uvicorn
@@ -78,8 +79,9 @@ def _database_url(settings: Settings) -> str:
     return url
 
 
-def _serve(args: argparse.Namespace, settings: Settings) -> None:
-    url = _database_url(settings)
+def _serve(args: argparse.Namespace, settings: Settings, url: str | None = None) -> None:
+    url = url or _database_url(settings)
+    settings.signing_key()  # generate a development secret once, before workers race for it
     server = settings.server.model_copy(
         update={k: v for k, v in vars(args).items() if k in ("host", "port", "workers") and v}
     )
@@ -89,9 +91,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
         f"http://{server.host}:{server.port}"
     )
     if server.workers > 1:
-        os.environ.setdefault(
-            "PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="fitflow-metrics-")
-        )
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(_fresh_metrics_dir(settings)))
     uvicorn.run(
         "fitflow.app:create_app",
         factory=True,
@@ -102,6 +102,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
         forwarded_allow_ips=server.forwarded_allow_ips,
         log_config=None,
     )
+
+
+def _fresh_metrics_dir(settings: Settings) -> Path:
+    """Where the server processes share their metrics; emptied at each start so counts
+    of processes that are gone do not linger."""
+    directory = settings.data_dir.resolve() / "metrics"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    return directory
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> None:
@@ -135,7 +144,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> None:
     for login in logins:
         print(f"  {login.role:<13} {login.email:<32} {login.full_name}")
     print(flush=True)
-    _serve(args, settings)
+    _serve(args, settings, url)
 
 
 def _create_owner(args: argparse.Namespace, settings: Settings) -> None:

@@ -7,11 +7,15 @@ interval lives here so operators can tune it and test suites can shorten it;
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
+import tempfile
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from limits import parse_many
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev", "development"})
@@ -71,6 +75,18 @@ class RateLimitSettings(BaseModel):
     login: str = "20/minute"
     registration: str = "10/minute"
     password_reset: str = "5/minute"  # noqa: S105 - a rate, not a password
+
+    @field_validator("*")
+    @classmethod
+    def _one_valid_limit(cls, value: str) -> str:
+        """Refuse at start-up what `limits` could not parse at the first request."""
+        try:
+            parsed = parse_many(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a rate limit such as '10/minute'") from exc
+        if len(parsed) != 1:
+            raise ValueError(f"{value!r}: give exactly one limit")
+        return value
 
 
 class IdempotencySettings(BaseModel):
@@ -142,10 +158,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _secret_required_outside_development(self) -> Settings:
-        if self.env is not Environment.development and not _usable_secret(self.secret_key):
+        """A given secret must be strong in every environment; only development may
+        leave it out (and gets one generated under data_dir)."""
+        missing_allowed = self.env is Environment.development and self.secret_key is None
+        if not missing_allowed and not _usable_secret(self.secret_key):
             raise ValueError(
-                f"FITFLOW_SECRET_KEY must be set to a random value of at least "
-                f"{MIN_SECRET_LENGTH} characters when FITFLOW_ENV={self.env.value}"
+                f"FITFLOW_SECRET_KEY must be a random value of at least {MIN_SECRET_LENGTH} "
+                f"characters (and no placeholder) when FITFLOW_ENV={self.env.value}"
             )
         return self
 
@@ -185,13 +204,18 @@ def _usable_secret(value: SecretStr | None) -> bool:
 
 
 def _load_or_create_secret(path: Path) -> str:
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(48)
-    path.write_text(secret)
-    path.chmod(0o600)
-    return secret
+    """Read the generated secret, creating it first if needed. It is written to a private
+    temporary file and linked into place, so concurrent first starts agree on one secret
+    and never read a half-written one."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret-")
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(48))
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
+        os.unlink(temporary)
+    return path.read_text().strip()
 
 
 _settings: Settings | None = None

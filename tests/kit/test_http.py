@@ -8,6 +8,9 @@ import re
 import httpx
 import pytest
 
+from fitflow.app import create_app
+from fitflow.config import Settings
+from fitflow.kit.db import Database
 from fitflow.kit.logging import configure_logging
 
 
@@ -55,3 +58,24 @@ async def test_a_body_that_is_not_utf8_is_a_typed_400(client: httpx.AsyncClient)
     )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "malformed_body"
+
+
+async def test_a_bug_answers_json_500_with_the_request_id(
+    settings: Settings, database: Database
+) -> None:
+    app = create_app(settings, database)
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("a bug")
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://fitflow.test") as client:
+        response = await client.get("/boom", headers={"X-Request-ID": "bug-42"})
+    assert response.status_code == 500
+    assert response.headers["X-Request-ID"] == "bug-42"
+    assert response.json()["error"] == {
+        "code": "internal_error",
+        "message": "Something went wrong on our side; quote the request id.",
+        "data": {"request_id": "bug-42"},
+    }

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from fitflow.app import create_app
 from fitflow.config import Settings
 from fitflow.kit.db import Database
+from fitflow.kit.migrations import head_revision, is_pending
 from tests.conftest import make_settings
 
 
@@ -27,11 +28,30 @@ async def test_readyz_is_unavailable_while_migrations_are_pending(
     client: httpx.AsyncClient, database: Database
 ) -> None:
     async with database.sessions() as session:
-        await session.execute(text("UPDATE alembic_version SET version_num = 'older'"))
+        await session.execute(text("DELETE FROM alembic_version"))
         await session.commit()
     response = await client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["database"] == "migrations pending"
+
+
+async def test_readyz_stays_ready_when_a_rolling_upgrade_migrated_ahead(
+    client: httpx.AsyncClient, database: Database
+) -> None:
+    """A revision this code does not know comes from a newer release; old processes keep
+    serving until they are replaced (migrations only add what old code ignores)."""
+    async with database.sessions() as session:
+        await session.execute(
+            text("UPDATE alembic_version SET version_num = 'from_a_newer_release'")
+        )
+        await session.commit()
+    assert (await client.get("/readyz")).status_code == 200
+
+
+def test_a_known_older_revision_is_pending_and_the_head_is_not() -> None:
+    assert not is_pending(head_revision())
+    assert is_pending(None)
+    assert not is_pending("unknown_newer_revision")
 
 
 async def test_readyz_is_unavailable_when_the_database_is_unreachable(settings: Settings) -> None:

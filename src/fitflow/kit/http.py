@@ -3,6 +3,7 @@ the latency histogram for each request."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 
@@ -41,7 +42,7 @@ class RequestContextMiddleware:
         request_id = _incoming_request_id(scope)
         kit_logging.bind_request_id(request_id)
         started = time.monotonic()
-        status = 500
+        status: int | None = None
 
         async def send_with_request_id(message: Message) -> None:
             nonlocal status
@@ -54,15 +55,36 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_request_id)
+        except Exception:
+            log.exception("unhandled_error", method=scope["method"], path=scope["path"])
+            if status is None:
+                await _internal_error(send_with_request_id, request_id)
+            status = status or 500
         finally:
             elapsed = time.monotonic() - started
             route = _route_template(scope)
-            metrics.HTTP_LATENCY.labels(scope["method"], route, str(status)).observe(elapsed)
+            metrics.HTTP_LATENCY.labels(scope["method"], route, str(status or 500)).observe(elapsed)
             log.info(
                 "request",
                 method=scope["method"],
                 path=scope["path"],
                 route=route,
-                status=status,
+                status=status or 500,
                 duration_ms=round(elapsed * 1000, 2),
             )
+
+
+async def _internal_error(send: Send, request_id: str) -> None:
+    """A bug, answered in the error format with the request id to quote in a report."""
+    body = json.dumps(
+        {
+            "error": {
+                "code": "internal_error",
+                "message": "Something went wrong on our side; quote the request id.",
+                "data": {"request_id": request_id},
+            }
+        }
+    ).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 500, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

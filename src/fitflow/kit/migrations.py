@@ -9,6 +9,7 @@ import psycopg
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from procrastinate.schema import SchemaManager
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,11 +41,29 @@ def apply_job_schema(url: str) -> None:
 
 
 @lru_cache(maxsize=1)
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory(str(PROJECT_ROOT / "migrations"))
+
+
 def head_revision() -> str | None:
-    script = ScriptDirectory(str(PROJECT_ROOT / "migrations"))
-    return script.get_current_head()
+    return _scripts().get_current_head()
 
 
-async def is_at_head(session: AsyncSession) -> bool:
+def is_pending(current: str | None) -> bool:
+    """Whether this code has migrations the database lacks. A revision this code does not
+    know is newer (a rolling upgrade migrated first), which this code can run against."""
+    if current == head_revision():
+        return False
+    if current is None:
+        return True
+    try:
+        _scripts().get_revision(current)
+    except CommandError:
+        return False
+    return True
+
+
+async def is_current_enough(session: AsyncSession) -> bool:
+    """The database schema is at or past this code's newest migration."""
     current = await session.scalar(text("SELECT version_num FROM alembic_version"))
-    return bool(current == head_revision())
+    return not is_pending(None if current is None else str(current))
