@@ -103,6 +103,8 @@ async def update_member(
     for field, value in changes.items():
         setattr(member, field, value)
     await session.flush()
+    if not changes:
+        return _as_seen_by_staff(member, user)
     await audit.record(
         session,
         "member.updated",

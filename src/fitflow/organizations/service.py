@@ -74,7 +74,9 @@ async def update_organization(
     for field, value in changes.items():
         setattr(organization, field, value)
     await session.flush()
-    fields = sorted(update.model_dump(exclude_unset=True))
+    fields = sorted(update.model_fields_set)
+    if not fields:
+        return OrganizationRead.model_validate(organization)
     await audit.record(
         session,
         "studio.updated",

@@ -1,0 +1,201 @@
+"""Two studios, A and B: nothing of one can be read or changed through the other.
+
+A's owner addresses B's objects under A's slug (404, and B is unchanged); B's owner
+calls A's staff routes (403, and none of A's data in the answer). Both tables are checked
+against the app's routes, so a new route under /orgs/{org} needs a row here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+
+from tests.factories import Studio, account, staffed_studio
+
+ORG = "/api/v1/orgs/{org}"
+ID_PARAMETER = re.compile(r"\{(\w+_id)\}")
+
+# Routes under a studio that take an object id, with a valid body; each is tried with
+# every object of B that its id can name.
+ID_ROUTES: dict[tuple[str, str], dict[str, object] | None] = {
+    ("PATCH", f"{ORG}/staff/{{staff_id}}"): {"role": "receptionist"},
+    ("DELETE", f"{ORG}/staff/{{staff_id}}"): None,
+    ("GET", f"{ORG}/members/{{member_id}}"): None,
+    ("PATCH", f"{ORG}/members/{{member_id}}"): {"notes": "from A", "status": "inactive"},
+}
+
+
+@dataclass(frozen=True)
+class Outside:
+    """A staff-only route of A called by B's owner: the status and a valid body."""
+
+    status: int
+    body: dict[str, object] | None = None
+
+
+def studio_routes(app: FastAPI) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for route in iter_route_contexts(app.routes):
+        if route.path is not None and route.path.startswith(ORG):
+            found.update((m, route.path) for m in route.methods or () if m != "HEAD")
+    return found
+
+
+# Every route under /orgs/{org} but the two that are open to anyone with an account.
+PUBLIC = {("GET", ORG), ("POST", f"{ORG}/join")}
+STAFF_ROUTES: dict[tuple[str, str], Outside] = {
+    ("PATCH", ORG): Outside(403, {"name": "Hijacked", "policy": {"hold_seconds": 1}}),
+    ("GET", f"{ORG}/staff"): Outside(403),
+    ("POST", f"{ORG}/staff"): Outside(403, {"email": "<a fresh account>", "role": "receptionist"}),
+    ("PATCH", f"{ORG}/staff/{{staff_id}}"): Outside(403, {"role": "receptionist"}),
+    ("DELETE", f"{ORG}/staff/{{staff_id}}"): Outside(403),
+    ("GET", f"{ORG}/members"): Outside(403),
+    # a member record answers 404 to anyone who is neither staff nor that member
+    ("GET", f"{ORG}/members/{{member_id}}"): Outside(404),
+    ("PATCH", f"{ORG}/members/{{member_id}}"): Outside(403, {"notes": "from B"}),
+    ("GET", f"{ORG}/audit"): Outside(403),
+}
+
+
+def object_ids(studio: Studio, parameter: str) -> dict[str, str]:
+    """Every id of `studio` a path parameter can name, by a label for messages."""
+    if parameter == "staff_id":
+        return {f"{role} staff": staff_id for role, staff_id in studio.staff_ids.items()}
+    if parameter == "member_id":
+        return {"member": studio.member_id}
+    raise AssertionError(f"no ids known for {{{parameter}}}; extend object_ids")
+
+
+def fill(template: str, slug: str, studio_with_ids: Studio) -> list[tuple[str, str]]:
+    """The template with `slug` and, for its id parameter, each id of `studio_with_ids`."""
+    path = template.replace("{org}", slug)
+    parameters = ID_PARAMETER.findall(path)
+    if not parameters:
+        return [("", path)]
+    [parameter] = parameters
+    return [
+        (label, path.replace(f"{{{parameter}}}", object_id))
+        for label, object_id in object_ids(studio_with_ids, parameter).items()
+    ]
+
+
+async def snapshot(client: httpx.AsyncClient, studio: Studio) -> dict[str, Any]:
+    """Everything of the studio its owner can read."""
+    headers = studio.accounts["owner"].headers
+    base = f"/api/v1/orgs/{studio.slug}"
+    reads = {
+        "studio": base,
+        "staff": f"{base}/staff?limit=200",
+        "members": f"{base}/members?limit=200",
+        "member": f"{base}/members/{studio.member_id}",
+        "audit": f"{base}/audit?limit=200",
+    }
+    result: dict[str, Any] = {}
+    for name, url in reads.items():
+        response = await client.get(url, headers=headers)
+        assert response.status_code == 200, response.text
+        result[name] = response.json()
+    for role in ("owner", "admin", "trainer", "receptionist", "member"):
+        me = await client.get("/api/v1/me", headers=studio.accounts[role].headers)
+        result[f"me of {role}"] = me.json()
+    return result
+
+
+@pytest.fixture
+async def studios(client: httpx.AsyncClient) -> tuple[Studio, Studio]:
+    return await staffed_studio(client), await staffed_studio(client)
+
+
+def test_every_studio_route_with_an_object_id_is_covered(app: FastAPI) -> None:
+    with_ids = {key for key in studio_routes(app) if ID_PARAMETER.search(key[1])}
+    assert with_ids
+    assert set(ID_ROUTES) == with_ids
+
+
+def test_every_staff_only_studio_route_is_covered(app: FastAPI) -> None:
+    assert set(STAFF_ROUTES) == studio_routes(app) - PUBLIC
+
+
+class TestAnotherStudiosObjectsAnswer404:
+    @pytest.mark.parametrize(("method", "template"), list(ID_ROUTES))
+    async def test_b_objects_under_a_slug_are_not_found_and_b_is_unchanged(
+        self,
+        client: httpx.AsyncClient,
+        studios: tuple[Studio, Studio],
+        method: str,
+        template: str,
+    ) -> None:
+        a, b = studios
+        before = await snapshot(client, b)
+        headers = a.accounts["owner"].headers
+        tried = fill(template, a.slug, b)
+        assert tried
+        for label, url in tried:
+            body = ID_ROUTES[(method, template)]
+            response = await client.request(method, url, headers=headers, json=body)
+            assert response.status_code == 404, f"{method} {url} with B's {label}"
+            assert response.json()["error"]["code"] in {"staff_not_found", "member_not_found"}
+            for person in b.accounts.values():
+                assert person.email not in response.text
+        assert await snapshot(client, b) == before
+
+    async def test_the_same_request_with_a_own_ids_works(
+        self, client: httpx.AsyncClient, studios: tuple[Studio, Studio]
+    ) -> None:
+        """The 404s above are about the tenant, not the request: with A's ids they pass."""
+        a, _ = studios
+        headers = a.accounts["owner"].headers
+        expected = {"PATCH": 200, "DELETE": 204, "GET": 200}
+        for (method, template), body in ID_ROUTES.items():
+            url = next(
+                url
+                for label, url in fill(template, a.slug, a)
+                if label in {"trainer staff", "member"}
+            )
+            response = await client.request(method, url, headers=headers, json=body)
+            assert response.status_code == expected[method], f"{method} {url}: {response.text}"
+
+
+class TestAnotherStudiosOwnerIsAnOutsider:
+    @pytest.mark.parametrize(("method", "template"), list(STAFF_ROUTES))
+    async def test_b_owner_is_refused_on_a_staff_routes_and_sees_none_of_a(
+        self,
+        client: httpx.AsyncClient,
+        studios: tuple[Studio, Studio],
+        method: str,
+        template: str,
+    ) -> None:
+        a, b = studios
+        before = await snapshot(client, a)
+        b_owner = b.accounts["owner"]
+        rule = STAFF_ROUTES[(method, template)]
+        body = rule.body
+        if body is not None and body.get("email") == "<a fresh account>":
+            body = {**body, "email": (await account(client)).email}
+        a_studio_id = before["studio"]["id"]
+        secrets = {person.email for person in a.accounts.values()} | {
+            str(person.user_id) for person in a.accounts.values()
+        }
+        secrets |= set(a.staff_ids.values()) | {a.member_id, a_studio_id}
+        for label, url in fill(template, a.slug, a):
+            response = await client.request(method, url, headers=b_owner.headers, json=body)
+            assert response.status_code == rule.status, f"{method} {url} ({label})"
+            leaked = {secret for secret in secrets if secret in response.text}
+            assert not leaked, f"{method} {url} shows A's data: {leaked}"
+        assert await snapshot(client, a) == before
+
+    async def test_b_owner_reads_only_a_public_profile(
+        self, client: httpx.AsyncClient, studios: tuple[Studio, Studio]
+    ) -> None:
+        a, b = studios
+        response = await client.get(f"/api/v1/orgs/{a.slug}", headers=b.accounts["owner"].headers)
+        assert response.status_code == 200
+        for person in a.accounts.values():
+            assert person.email not in response.text
+            assert str(person.user_id) not in response.text
