@@ -74,6 +74,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "env": "testing",
         "secret_key": os.environ["FITFLOW_SECRET_KEY"],
         "database_url": database_url,
+        "redis_url": None,  # rate limits in memory, fresh per app, unless a test asks
         "data_dir": ROOT / ".data",
         "auth": {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1},
         "rate_limits": {

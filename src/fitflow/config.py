@@ -117,8 +117,11 @@ class NotificationSettings(BaseModel):
     transport: str | None = Field(None, pattern="^(smtp|outbox)$")
     """`smtp` sends mail; `outbox` keeps it in the database to read at /dev/outbox.
     Unset: smtp in production, outbox otherwise."""
-    max_retries: int = Field(5, ge=0)
-    """How often a failed email delivery is retried (with exponential backoff)."""
+    max_retries: int = Field(8, ge=0)
+    """How often a failed email delivery is retried."""
+    retry_base_seconds: int = Field(3, ge=1)
+    """Retry n waits retry_base_seconds ** n seconds (3, 9, 27, ... about 2.7 hours for
+    eight retries with the defaults)."""
 
 
 class LogSettings(BaseModel):

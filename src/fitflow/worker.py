@@ -21,22 +21,19 @@ QUEUES = ["default", "notifications"]
 app = App(connector=PsycopgConnector(), import_paths=TASK_MODULES)
 
 
-def connected(url: str, settings: Settings) -> App:
-    """The app bound to a database, ready to open for running or deferring jobs."""
+async def run(url: str, settings: Settings, *, in_process: bool = False, wait: bool = True) -> None:
+    """Run jobs until cancelled (or, with wait=False, until the queue is empty). The app's
+    own connector is replaced while the worker runs, since its tasks (and the periodic
+    deferrer) are bound to this very app."""
     connector = PsycopgConnector(
         conninfo=libpq_url(url), min_size=1, max_size=settings.jobs.concurrency + 2
     )
-    return app.with_connector(connector)
-
-
-async def run(url: str, settings: Settings, *, in_process: bool = False, wait: bool = True) -> None:
-    """Run jobs until cancelled (or, with wait=False, until the queue is empty)."""
-    running = connected(url, settings)
-    async with running.open_async():
-        await running.run_worker_async(
-            queues=QUEUES,
-            concurrency=settings.jobs.concurrency,
-            wait=wait,
-            install_signal_handlers=not in_process,
-            delete_jobs="successful",
-        )
+    with app.replace_connector(connector) as running:
+        async with running.open_async():
+            await running.run_worker_async(
+                queues=QUEUES,
+                concurrency=settings.jobs.concurrency,
+                wait=wait,
+                install_signal_handlers=not in_process,
+                delete_jobs="successful",
+            )

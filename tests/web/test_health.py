@@ -85,3 +85,11 @@ async def test_metrics_require_the_token_when_one_is_configured(
         assert wrong.status_code == 401
         right = await client.get("/metrics", headers={"Authorization": "Bearer scrape-token"})
         assert right.status_code == 200
+
+
+async def test_metrics_count_login_outcomes(client: httpx.AsyncClient) -> None:
+    await client.post(
+        "/api/v1/auth/login", json={"email": "nobody@example.com", "password": "wrong-password"}
+    )
+    body = (await client.get("/metrics")).text
+    assert 'fitflow_logins_total{outcome="invalid_credentials"}' in body

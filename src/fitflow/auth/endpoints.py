@@ -14,6 +14,7 @@ from fitflow.auth.errors import (
     InvalidCredentials,
     InvalidRefreshToken,
     InvalidResetToken,
+    LoginInProgress,
     LoginLocked,
     RefreshTokenReused,
     UserNotFound,
@@ -53,7 +54,7 @@ async def register(body: RegisterRequest, session: Session, rt: Runtime) -> User
 
 
 @router.post("/auth/login", dependencies=[Depends(per_client("login"))])
-@raises(InvalidCredentials, LoginLocked, AccountDeactivated)
+@raises(InvalidCredentials, LoginLocked, LoginInProgress, AccountDeactivated)
 @idempotency.exempt
 async def login(body: LoginRequest, session: Session, rt: Runtime) -> TokenPair:
     """Exchange email and password for an access token and a refresh token."""

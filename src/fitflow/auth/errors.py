@@ -12,6 +12,11 @@ class LoginLocked(RateLimited):
     message = "Too many failed logins for this account; try again later."
 
 
+class LoginInProgress(RateLimited):
+    code = "login_in_progress"
+    message = "Another login for this account is being checked; try again in a moment."
+
+
 class AccountDeactivated(AppError):
     status = 403
     code = "account_deactivated"

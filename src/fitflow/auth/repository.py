@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import case, delete, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -115,6 +115,16 @@ async def family_owner(
         )
     ).one_or_none()
     return (row[0], row[1]) if row else None
+
+
+async def try_lock_login(session: AsyncSession, email: str) -> bool:
+    """Take the email's login lock until the transaction ends, without waiting: one
+    attempt at a time sees the failures counted before it, so a burst cannot outrun the
+    lockout, and the others are refused at once instead of holding connections."""
+    acquired = await session.scalar(
+        select(func.pg_try_advisory_xact_lock(func.hashtextextended(f"login\x1f{email}", 0)))
+    )
+    return bool(acquired)
 
 
 async def throttle(session: AsyncSession, email: str) -> LoginThrottle | None:

@@ -18,6 +18,7 @@ from fitflow.auth.errors import (
     InvalidCredentials,
     InvalidRefreshToken,
     InvalidResetToken,
+    LoginInProgress,
     LoginLocked,
     RefreshTokenReused,
     UserNotFound,
@@ -27,8 +28,14 @@ from fitflow.auth.runtime import AuthRuntime
 from fitflow.auth.schemas import TokenPair
 from fitflow.config import LockoutSettings
 from fitflow.kit import time
-from fitflow.kit.errors import PermissionDenied
+from fitflow.kit.errors import AppError, PermissionDenied
+from fitflow.kit.metrics import counter
 from fitflow.notifications import service as notifications
+
+LOGINS = counter("logins", "Login attempts by outcome.", ("outcome",))
+REFRESH_TOKEN_REUSE = counter(
+    "refresh_token_reuse", "Spent refresh tokens presented again (their login is revoked)."
+)
 
 
 @dataclass(frozen=True)
@@ -63,23 +70,40 @@ async def register(
 
 
 async def login(session: AsyncSession, rt: AuthRuntime, *, email: str, password: str) -> TokenPair:
-    """Check the password (the same work for unknown emails), count failures per email
-    and lock progressively; on success start a new token family."""
+    """Check the credentials and start a new token family (a new login)."""
     email, now = normalize_email(email), time.now()
-    throttle = await repository.throttle(session, email)
-    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
-        raise LoginLocked(retry_after=_seconds_until(throttle.locked_until, now))
-    user = await repository.user_by_email(session, email)
-    if not await rt.hasher.verify(password, user.password_hash if user else None):
-        await _count_failure(session, rt.settings.lockout, email=email, user=user, now=now)
-        raise InvalidCredentials()
-    if user is None:  # the hasher never accepts the dummy hash; kept for the type checker
-        raise InvalidCredentials()
-    if not user.is_active:
-        raise AccountDeactivated()
+    user = await _checked_user(session, rt, email=email, password=password, now=now)
     await repository.clear_throttle(session, email)
     family = await repository.add_family(session, user.id)
+    LOGINS.labels("success").inc()
     return await _issue_pair(session, rt, user_id=user.id, family_id=family.id, now=now)
+
+
+async def _checked_user(
+    session: AsyncSession, rt: AuthRuntime, *, email: str, password: str, now: datetime
+) -> User:
+    """The active account with these credentials. The password check costs the same for
+    unknown emails; failures are counted per email and lock progressively. Takes the
+    email's advisory lock for the transaction: a concurrent attempt is refused."""
+    if not await repository.try_lock_login(session, email):
+        raise _refused("in_progress", LoginInProgress(retry_after=1))
+    throttle = await repository.throttle(session, email)
+    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
+        retry_after = _seconds_until(throttle.locked_until, now)
+        raise _refused("locked", LoginLocked(retry_after=retry_after))
+    user = await repository.user_by_email(session, email)
+    verified = await rt.hasher.verify(password, user.password_hash if user else None)
+    if not verified or user is None:
+        await _count_failure(session, rt.settings.lockout, email=email, user=user, now=now)
+        raise _refused("invalid_credentials", InvalidCredentials())
+    if not user.is_active:
+        raise _refused("deactivated", AccountDeactivated())
+    return user
+
+
+def _refused(outcome: str, error: AppError) -> AppError:
+    LOGINS.labels(outcome).inc()
+    return error
 
 
 async def _count_failure(
@@ -164,6 +188,7 @@ async def refresh(session: AsyncSession, rt: AuthRuntime, *, refresh_token: str)
         await repository.revoke_families(
             session, user_id=user.id, family_id=token.family_id, reason="reuse", now=now
         )
+        REFRESH_TOKEN_REUSE.inc()
         await audit.record(
             session,
             "auth.refresh_token_reused",

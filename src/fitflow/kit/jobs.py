@@ -40,7 +40,7 @@ class ConfiguredRetry(BaseRetryStrategy):
     """Exponential backoff whose number of retries is read from settings when a job fails,
     so operators and tests can change it without re-importing the task."""
 
-    def __init__(self, max_retries: Callable[[], int], base_seconds: int = 2) -> None:
+    def __init__(self, max_retries: Callable[[], int], base_seconds: Callable[[], int]) -> None:
         self.max_retries = max_retries
         self.base_seconds = base_seconds
 
@@ -51,4 +51,4 @@ class ConfiguredRetry(BaseRetryStrategy):
     def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
         if self.is_last_attempt(job.attempts):
             return None
-        return RetryDecision(retry_in={"seconds": self.base_seconds ** (job.attempts + 1)})
+        return RetryDecision(retry_in={"seconds": self.base_seconds() ** (job.attempts + 1)})

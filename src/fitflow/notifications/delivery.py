@@ -10,10 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fitflow.config import Settings
 from fitflow.kit import time
 from fitflow.kit.logging import get_logger
+from fitflow.kit.metrics import counter
 from fitflow.notifications import smtp
 from fitflow.notifications.models import OutboundEmail
 
 log = get_logger("fitflow.notifications")
+EMAILS = counter("emails", "Email delivery attempts by outcome.", ("outcome",))
 
 
 async def deliver(
@@ -26,6 +28,7 @@ async def deliver(
         return
     if settings.mail_transport == "outbox":
         email.status = "kept"
+        EMAILS.labels("kept").inc()
         return
     try:
         await smtp.send(
@@ -33,8 +36,10 @@ async def deliver(
         )
     except (OSError, TimeoutError, aiosmtplib.SMTPException) as exc:
         log.warning("email_delivery_failed", email_id=str(email_id), error=str(exc))
+        EMAILS.labels("failed" if last_attempt else "retried").inc()
         if not last_attempt:
             raise
         email.status, email.last_error = "failed", str(exc)
         return
     email.status, email.sent_at = "sent", time.now()
+    EMAILS.labels("sent").inc()

@@ -9,7 +9,10 @@ from fitflow.kit.jobs import ConfiguredRetry, job_session
 from fitflow.notifications import delivery
 from fitflow.worker import app
 
-delivery_retry = ConfiguredRetry(lambda: get_settings().notifications.max_retries)
+delivery_retry = ConfiguredRetry(
+    max_retries=lambda: get_settings().notifications.max_retries,
+    base_seconds=lambda: get_settings().notifications.retry_base_seconds,
+)
 
 
 @app.task(
