@@ -52,7 +52,7 @@ class TestEnvironment:
 
     @pytest.mark.parametrize("limit", ["lots", "10/fortnight", "5/minute;100/hour"])
     def test_a_rate_limit_that_is_not_one_valid_limit_refuses_to_start(self, limit: str) -> None:
-        with pytest.raises(ValidationError, match="rate_limits.login"):
+        with pytest.raises(ValidationError, match=r"rate_limits\.login"):
             Settings(rate_limits={"login": limit})
 
     def test_without_a_database_url_the_embedded_server_and_worker_are_used(self) -> None:
