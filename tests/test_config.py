@@ -11,6 +11,7 @@ from fitflow.config import Environment, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD_SECRET = "k" * 40
+PUBLIC = {"public_url": "https://studio.example.com"}
 
 
 class TestSecrets:
@@ -22,12 +23,16 @@ class TestSecrets:
         with pytest.raises(ValidationError, match="FITFLOW_SECRET_KEY"):
             Settings(env=Environment(env), secret_key=secret)
 
+    def test_production_needs_the_public_url_that_email_links_use(self) -> None:
+        with pytest.raises(ValidationError, match="PUBLIC_URL"):
+            Settings(env=Environment.production, secret_key=GOOD_SECRET)
+
     def test_a_weak_secret_is_refused_even_in_development(self) -> None:
         with pytest.raises(ValidationError, match="FITFLOW_SECRET_KEY"):
             Settings(env=Environment.development, secret_key="change-me")
 
     def test_a_strong_secret_is_used_as_given(self) -> None:
-        settings = Settings(env=Environment.production, secret_key=GOOD_SECRET)
+        settings = Settings(env=Environment.production, secret_key=GOOD_SECRET, server=PUBLIC)
         assert settings.signing_key() == GOOD_SECRET
 
     def test_development_generates_a_secret_once_and_keeps_it(self, tmp_path: Path) -> None:
@@ -66,7 +71,7 @@ class TestEnvironment:
 
     def test_mail_is_kept_in_the_outbox_outside_production(self) -> None:
         assert Settings(env=Environment.development).mail_transport == "outbox"
-        production = Settings(env=Environment.production, secret_key=GOOD_SECRET)
+        production = Settings(env=Environment.production, secret_key=GOOD_SECRET, server=PUBLIC)
         assert production.mail_transport == "smtp"
 
 

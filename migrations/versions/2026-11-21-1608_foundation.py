@@ -74,7 +74,7 @@ def upgrade() -> None:
         sa.Column("actor_user_id", sa.Uuid(), nullable=True),
         sa.Column("action", sa.String(length=80), nullable=False),
         sa.Column("subject_type", sa.String(length=40), nullable=True),
-        sa.Column("subject_id", sa.String(length=80), nullable=True),
+        sa.Column("subject_id", sa.String(length=254), nullable=True),
         sa.Column("data", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("request_id", sa.String(length=128), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

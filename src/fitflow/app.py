@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -15,7 +16,7 @@ from fitflow.api import api
 from fitflow.auth.deps import caller_scope
 from fitflow.auth.runtime import AuthRuntime
 from fitflow.config import Settings, get_settings
-from fitflow.kit import embedded
+from fitflow.kit import embedded, migrations
 from fitflow.kit.db import Database, use_database
 from fitflow.kit.errors import AppError, MalformedBody
 from fitflow.kit.http import RequestContextMiddleware
@@ -67,10 +68,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     owns_database = app.state.database is None
     if owns_database:
-        url = settings.database_url or embedded.start(settings.data_dir)
+        url = settings.database_url or await _start_embedded(settings)
         app.state.database = Database.connect(url, settings.database)
         if settings.run_worker_in_process:
             app.state.worker = asyncio.create_task(worker.run(url, settings, in_process=True))
+            app.state.worker.add_done_callback(_report_worker_exit)
     use_database(app.state.database)
     log.info("started", env=settings.env.value, in_process_worker=hasattr(app.state, "worker"))
     try:
@@ -79,6 +81,18 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await _stop_worker(app)
         if owns_database:
             await app.state.database.dispose()
+
+
+async def _start_embedded(settings: Settings) -> str:
+    """The embedded server, migrated (the CLI does this too; plain uvicorn does not)."""
+    url = await anyio.to_thread.run_sync(embedded.start, settings.data_dir)
+    await anyio.to_thread.run_sync(migrations.upgrade, url)
+    return url
+
+
+def _report_worker_exit(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("job_worker_stopped", exc_info=task.exception())
 
 
 async def _stop_worker(app: FastAPI) -> None:

@@ -136,7 +136,9 @@ def _demo(args: argparse.Namespace, settings: Settings) -> None:
     if settings.env is Environment.production:
         sys.exit("fitflow: the demo does not run with FITFLOW_ENV=production")
     url = _database_url(settings)
-    logins = _in_transaction(settings, url, lambda session: demo.seed(session, _runtime(settings)))
+    logins = _in_transaction(
+        settings, url, lambda session: demo.seed(session, AuthRuntime.from_settings(settings))
+    )
     port = args.port or settings.server.port
     host = args.host or settings.server.host
     print(f"\nFitFlow demo studio at http://{host}:{port}/  (API docs: /docs)")
@@ -160,7 +162,7 @@ def _create_owner(args: argparse.Namespace, settings: Settings) -> None:
         sys.exit(f"fitflow: {exc}")
 
     async def create(session: AsyncSession) -> str:
-        rt = _runtime(settings)
+        rt = AuthRuntime.from_settings(settings)
         user = await auth.ensure_user(
             session,
             rt,
@@ -174,10 +176,6 @@ def _create_owner(args: argparse.Namespace, settings: Settings) -> None:
 
     slug = _in_transaction(settings, _database_url(settings), create)
     print(f"fitflow: studio '{slug}' created with owner {args.email}")
-
-
-def _runtime(settings: Settings) -> AuthRuntime:
-    return AuthRuntime.from_settings(settings)
 
 
 def _in_transaction(

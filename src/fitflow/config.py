@@ -119,6 +119,8 @@ class NotificationSettings(BaseModel):
     Unset: smtp in production, outbox otherwise."""
     max_retries: int = Field(8, ge=0)
     """How often a failed email delivery is retried."""
+    retention_days: int = Field(30, ge=1)
+    """Sent, kept and failed emails older than this are removed by the purge job."""
     retry_base_seconds: int = Field(3, ge=1)
     """Retry n waits retry_base_seconds ** n seconds (3, 9, 27, ... about 2.7 hours for
     eight retries with the defaults)."""
@@ -168,6 +170,10 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"FITFLOW_SECRET_KEY must be a random value of at least {MIN_SECRET_LENGTH} "
                 f"characters (and no placeholder) when FITFLOW_ENV={self.env.value}"
+            )
+        if self.env is Environment.production and not self.server.public_url:
+            raise ValueError(
+                "FITFLOW_SERVER__PUBLIC_URL must be set in production: links in emails use it"
             )
         return self
 

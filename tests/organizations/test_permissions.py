@@ -29,7 +29,6 @@ GRANTED_BY: dict[Action, frozenset[Role]] = {
     Action.list_members: STAFF,
     Action.view_any_member: STAFF,
     Action.update_member: STAFF,
-    Action.view_staff_notes: STAFF,
     Action.view_audit_log: ADMIN_PLUS,
 }
 
@@ -76,21 +75,6 @@ class TestPermissionTable:
     @pytest.mark.parametrize("action", list(Action))
     def test_require_lets_an_owner_through(self, action: Action) -> None:
         require(actor(Role.owner), action)
-
-    @pytest.mark.parametrize(
-        ("roles", "is_staff"),
-        [
-            ((), False),
-            ((Role.member,), False),
-            ((Role.receptionist,), True),
-            ((Role.trainer, Role.member), True),
-            ((Role.owner,), True),
-        ],
-    )
-    def test_staff_are_the_holders_of_a_staff_role(
-        self, roles: tuple[Role, ...], is_staff: bool
-    ) -> None:
-        assert actor(*roles).is_staff is is_staff
 
     def test_a_member_who_is_also_admin_acts_as_admin(self) -> None:
         both = actor(Role.member, Role.admin)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
+from fastapi import FastAPI
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 
 from fitflow.app import create_app
@@ -65,12 +69,19 @@ async def test_readyz_is_unavailable_when_the_database_is_unreachable(settings: 
     assert response.json()["status"] == "unavailable"
 
 
+def sample(name: str, **labels: str) -> float:
+    """The current value of a metric in this process (0 before its first count)."""
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
 async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClient) -> None:
+    labels = {"method": "GET", "route": "/api/v1/orgs/{org}", "status": "404"}
+    before = sample("fitflow_http_request_duration_seconds_count", **labels)
     await client.get("/api/v1/orgs/no-such-studio")
+    await client.get("/api/v1/orgs/another-missing-one")
+    assert sample("fitflow_http_request_duration_seconds_count", **labels) == before + 2
     body = (await client.get("/metrics")).text
-    assert "fitflow_http_request_duration_seconds_bucket" in body
     assert 'route="/api/v1/orgs/{org}"' in body
-    assert 'method="GET"' in body
 
 
 async def test_metrics_require_the_token_when_one_is_configured(
@@ -88,8 +99,22 @@ async def test_metrics_require_the_token_when_one_is_configured(
 
 
 async def test_metrics_count_login_outcomes(client: httpx.AsyncClient) -> None:
+    before = sample("fitflow_logins_total", outcome="invalid_credentials")
     await client.post(
         "/api/v1/auth/login", json={"email": "nobody@example.com", "password": "wrong-password"}
     )
-    body = (await client.get("/metrics")).text
-    assert 'fitflow_logins_total{outcome="invalid_credentials"}' in body
+    assert sample("fitflow_logins_total", outcome="invalid_credentials") == before + 1
+
+
+async def test_readyz_is_unavailable_when_the_in_process_worker_stopped(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    async def crash() -> None:
+        raise RuntimeError("the worker lost its database")
+
+    app.state.worker = asyncio.create_task(crash())
+    await asyncio.sleep(0)
+    response = await client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["worker"] == "stopped"
+    assert isinstance(app.state.worker.exception(), RuntimeError)

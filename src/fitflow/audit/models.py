@@ -29,7 +29,8 @@ class AuditEntry(Base):
     )
     action: Mapped[str] = mapped_column(String(80), index=True)
     subject_type: Mapped[str | None] = mapped_column(String(40))
-    subject_id: Mapped[str | None] = mapped_column(String(80))
+    subject_id: Mapped[str | None] = mapped_column(String(254))
+    """An id, or an email address for login events."""
     data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     request_id: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = created_at_column()

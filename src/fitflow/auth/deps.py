@@ -8,11 +8,10 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fitflow.auth import service, tokens
+from fitflow.auth import service
 from fitflow.auth.errors import InvalidAccessToken
 from fitflow.auth.runtime import AuthRuntime
 from fitflow.auth.service import Principal
-from fitflow.kit import time
 from fitflow.kit.errors import raises
 from fitflow.kit.ratelimit import client_address
 from fitflow.kit.unit_of_work import db_session
@@ -37,32 +36,19 @@ async def current_principal(credentials: Credentials, session: Session, rt: Runt
     return await service.authenticate(session, rt, credentials.credentials)
 
 
-@raises(InvalidAccessToken)
-async def optional_principal(
-    credentials: Credentials, session: Session, rt: Runtime
-) -> Principal | None:
-    """The caller if a token is given (an invalid one is still refused), else None."""
-    if credentials is None:
-        return None
-    return await service.authenticate(session, rt, credentials.credentials)
-
-
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
-OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 
 
-def caller_scope(request: Request) -> str:
-    """Whose idempotency keys a request uses: the token's user, else the client address.
-    Only the signature is checked here; the route itself authenticates fully."""
+async def caller_scope(request: Request, session: AsyncSession) -> str:
+    """Whose idempotency keys a request uses: the user of a live login, else the client
+    address. A revoked or deactivated login gets no replay of its user's responses."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token:
         try:
-            claims = tokens.decode_access_token(
-                token, key=request.app.state.auth.signing_key, now=time.now()
-            )
+            principal = await service.authenticate(session, request.app.state.auth, token)
         except InvalidAccessToken:
             pass
         else:
-            return f"user:{claims.user_id}"
+            return f"user:{principal.user.id}"
     return f"ip:{client_address(request)}"

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 from fitflow.auth.passwords import MAX_LENGTH, MIN_LENGTH, check_password_strength
+from fitflow.kit.schemas import Name, Strict
 
 NewPassword = Annotated[
     str,
@@ -16,14 +17,10 @@ NewPassword = Annotated[
 OpaqueToken = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 class RegisterRequest(Strict):
     email: EmailStr
     password: NewPassword
-    full_name: Annotated[str, Field(min_length=1, max_length=200)]
+    full_name: Name
 
 
 class LoginRequest(Strict):

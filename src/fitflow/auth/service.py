@@ -57,7 +57,7 @@ async def register(
     if await repository.user_by_email(session, email) is not None:
         raise EmailTaken()
     password_hash = await rt.hasher.hash(password)
-    user = User(email=email, full_name=full_name.strip(), password_hash=password_hash)
+    user = User(email=email, full_name=full_name, password_hash=password_hash)
     try:
         async with session.begin_nested():
             await repository.add_user(session, user)

@@ -30,13 +30,3 @@ MINOR_UNIT_DECIMALS: dict[str, int] = {
 
 def is_currency(code: str) -> bool:
     return code in MINOR_UNIT_DECIMALS
-
-
-def format_minor(amount_minor: int, currency: str) -> str:
-    """`1250, "EUR"` -> `"12.50 EUR"`, exactly, without floats."""
-    decimals = MINOR_UNIT_DECIMALS[currency]
-    sign = "-" if amount_minor < 0 else ""
-    whole, fraction = divmod(abs(amount_minor), 10**decimals)
-    if decimals == 0:
-        return f"{sign}{whole} {currency}"
-    return f"{sign}{whole}.{fraction:0{decimals}d} {currency}"

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+"""A person's or a studio's name: surrounding blanks removed, never empty."""
 
 
-class Patch(BaseModel):
+class Strict(BaseModel):
+    """A request body: unknown fields are refused, never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Patch(Strict):
     """A partial update: omitted fields stay as they are, and `null` clears a field, which
     only nullable fields allow (`not_nullable` lists the others)."""
 
-    model_config = ConfigDict(extra="forbid")
     not_nullable: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="after")

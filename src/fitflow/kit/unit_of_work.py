@@ -25,6 +25,16 @@ from fitflow.kit.errors import AppError, MalformedBody, declared_errors, error_r
 from fitflow.kit.text import UnstorableText, refuse_unstorable_text
 
 API_PREFIX = "/api/v1"
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+EMPTY_BODIES = (b"", b"{}")
+
+
+class UnexpectedBody(AppError):
+    status = 422
+    code = "unexpected_body"
+    message = "This request takes no body (an empty object is fine)."
+
+
 IDEMPOTENCY_ERRORS = (
     idempotency.IdempotencyKeyInProgress,
     idempotency.IdempotencyKeyReused,
@@ -56,6 +66,8 @@ def _route_errors(
     errors.extend(error for call in calls for error in declared_errors(call))
     if dependant.body_params:
         errors.append(MalformedBody)
+    elif WRITE_METHODS & set(methods):
+        errors.append(UnexpectedBody)
     if "POST" in methods and not idempotency.is_exempt(endpoint):
         errors.extend(IDEMPOTENCY_ERRORS)
     return errors
@@ -70,8 +82,10 @@ class UnitOfWorkRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        takes_body = self.body_field is not None
 
         async def run_in_transaction(request: Request) -> Response:
+            await _check_request_text(request, takes_body=takes_body)
             async with request.app.state.database.sessions() as session:
                 request.state.db_session = session
                 try:
@@ -91,7 +105,6 @@ async def _handle(
     session: AsyncSession,
     handler: Callable[[Request], Awaitable[Response]],
 ) -> Response:
-    await _refuse_unstorable_text(request)
     claim = await _claim_idempotency_key(request, session)
     if claim is not None and claim.replay is not None:
         await session.rollback()
@@ -112,7 +125,7 @@ async def _claim_idempotency_key(
     if idempotency.is_exempt(request.scope["route"].endpoint):
         return None
     body = await request.body()
-    scope: str = request.app.state.caller_scope(request)
+    scope: str = await request.app.state.caller_scope(request, session)
     return await idempotency.claim(
         session,
         scope=scope,
@@ -130,8 +143,11 @@ def api_router(*tags: str) -> APIRouter:
     return APIRouter(prefix=API_PREFIX, route_class=UnitOfWorkRoute, tags=list(tags))
 
 
-async def _refuse_unstorable_text(request: Request) -> None:
-    """Refuse text PostgreSQL cannot store (NUL, unpaired surrogates) wherever the request
-    carries it, before any query sees it."""
-    texts = [request.scope["path"], *request.query_params.values()]
-    refuse_unstorable_text(texts, await request.body())
+async def _check_request_text(request: Request, *, takes_body: bool) -> None:
+    """Refuse, before any query runs, a body on a route that takes none (so unknown
+    fields are never silently dropped) and text PostgreSQL cannot store (NUL, unpaired
+    surrogates) wherever the request carries it."""
+    body = await request.body()
+    if not takes_body and request.method in WRITE_METHODS and body.strip() not in EMPTY_BODIES:
+        raise UnexpectedBody()
+    refuse_unstorable_text([request.scope["path"], *request.query_params.values()], body)

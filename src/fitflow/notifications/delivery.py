@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import aiosmtplib
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,8 +12,7 @@ from fitflow.config import Settings
 from fitflow.kit import time
 from fitflow.kit.logging import get_logger
 from fitflow.kit.metrics import counter
-from fitflow.notifications import smtp
-from fitflow.notifications.models import OutboundEmail
+from fitflow.notifications import repository, smtp
 
 log = get_logger("fitflow.notifications")
 EMAILS = counter("emails", "Email delivery attempts by outcome.", ("outcome",))
@@ -23,7 +23,7 @@ async def deliver(
 ) -> None:
     """Send a queued email once. An SMTP failure is raised for the job to retry, except on
     the last attempt, where the email is marked failed."""
-    email = await session.get(OutboundEmail, email_id, with_for_update=True)
+    email = await repository.for_update(session, email_id)
     if email is None or email.status != "queued":
         return
     if settings.mail_transport == "outbox":
@@ -43,3 +43,8 @@ async def deliver(
         return
     email.status, email.sent_at = "sent", time.now()
     EMAILS.labels("sent").inc()
+
+
+async def purge_old(session: AsyncSession, retention: timedelta) -> int:
+    """Remove emails that are no longer queued once they are older than `retention`."""
+    return await repository.purge_finished_before(session, time.now() - retention)

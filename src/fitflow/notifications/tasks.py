@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from procrastinate import JobContext
 
@@ -31,3 +32,12 @@ async def deliver_email(context: JobContext, email_id: str) -> None:
             get_settings(),
             last_attempt=delivery_retry.is_last_attempt(attempts),
         )
+
+
+@app.periodic(cron=get_settings().jobs.purge_cron)
+@app.task(name="notifications.purge_old", queueing_lock="notifications.purge_old")
+async def purge_old_emails(timestamp: int) -> None:
+    """Remove sent, kept and failed emails older than the retention setting."""
+    retention = timedelta(days=get_settings().notifications.retention_days)
+    async with job_session() as session:
+        await delivery.purge_old(session, retention)

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import Depends, Path
 
 from fitflow.auth.deps import CurrentPrincipal, Session
-from fitflow.auth.service import Principal
 from fitflow.kit.errors import raises
 from fitflow.organizations import repository
 from fitflow.organizations.errors import OrganizationNotFound
@@ -31,28 +30,18 @@ PathOrganization = Annotated[Organization, Depends(path_organization)]
 
 @dataclass(frozen=True)
 class StudioCaller:
-    """The studio addressed by the path and the caller acting in it."""
+    """The studio addressed by the path and the authenticated caller acting in it."""
 
     organization: Organization
     actor: Actor
-    principal: Principal | None
-
-
-async def _caller(
-    session: Session, organization: Organization, principal: Principal | None
-) -> StudioCaller:
-    roles: frozenset[Role] = frozenset()
-    if principal is not None:
-        names = await repository.roles_of(session, organization.id, principal.user.id)
-        roles = frozenset(Role(name) for name in names)
-    user_id = principal.user.id if principal else None
-    return StudioCaller(organization, Actor(user_id, organization.id, roles), principal)
 
 
 async def studio_caller(
     organization: PathOrganization, principal: CurrentPrincipal, session: Session
 ) -> StudioCaller:
-    return await _caller(session, organization, principal)
+    names = await repository.roles_of(session, organization.id, principal.user.id)
+    roles = frozenset(Role(name) for name in names)
+    return StudioCaller(organization, Actor(principal.user.id, organization.id, roles))
 
 
 Caller = Annotated[StudioCaller, Depends(studio_caller)]

@@ -38,7 +38,6 @@ class Action(StrEnum):
     list_members = "list_members"
     view_any_member = "view_any_member"
     update_member = "update_member"
-    view_staff_notes = "view_staff_notes"
     view_audit_log = "view_audit_log"
 
 
@@ -49,7 +48,6 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.list_members: Role.receptionist,
     Action.view_any_member: Role.receptionist,
     Action.update_member: Role.receptionist,
-    Action.view_staff_notes: Role.receptionist,
     Action.view_audit_log: Role.admin,
 }
 
@@ -65,10 +63,6 @@ class Actor:
     @property
     def rank(self) -> int:
         return max((RANK[role] for role in self.roles), default=0)
-
-    @property
-    def is_staff(self) -> bool:
-        return bool(self.roles & STAFF_ROLES)
 
     def has(self, role: Role) -> bool:
         return self.rank >= RANK[role]

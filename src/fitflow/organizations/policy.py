@@ -5,15 +5,12 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
+from fitflow.kit.schemas import Strict
 from fitflow.organizations.errors import InvalidPolicy
 
 Seconds = Annotated[int, Field(ge=0, le=366 * 24 * 3600)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class CancellationTier(Strict):

@@ -33,6 +33,12 @@ async def for_update(session: AsyncSession, organization_id: uuid.UUID) -> Organ
     return organization
 
 
+async def oldest(session: AsyncSession, limit: int) -> Sequence[Organization]:
+    return (
+        await session.scalars(select(Organization).order_by(Organization.created_at).limit(limit))
+    ).all()
+
+
 async def slug_exists(session: AsyncSession, slug: str) -> bool:
     found = await session.scalar(select(Organization.id).where(Organization.slug == slug))
     return found is not None

@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 from fitflow.auth.schemas import UserRead
 from fitflow.kit.money import is_currency
-from fitflow.kit.schemas import Patch
+from fitflow.kit.schemas import Name, Patch, Strict
 from fitflow.organizations.permissions import Role
 from fitflow.organizations.policy import Policy, PolicyUpdate
 
@@ -49,13 +49,8 @@ def _valid_currency(value: str) -> str:
 Slug = Annotated[str, Field(min_length=3, max_length=63), AfterValidator(_valid_slug)]
 Timezone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_valid_timezone)]
 Currency = Annotated[str, Field(min_length=3, max_length=3), AfterValidator(_valid_currency)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
 Phone = Annotated[str, Field(min_length=3, max_length=40, pattern=r"^[0-9+() .-]+$")]
 Url = Annotated[str, Field(max_length=500, pattern=r"^https?://\S+$")]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class OrganizationCreate(Strict):

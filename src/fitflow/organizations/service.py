@@ -220,5 +220,10 @@ async def me(session: AsyncSession, user: User) -> MeRead:
     )
 
 
+async def showcase(session: AsyncSession, limit: int) -> list[OrganizationRead]:
+    """The first studios opened on this installation, for the public landing page."""
+    return [OrganizationRead.model_validate(o) for o in await repository.oldest(session, limit)]
+
+
 async def by_slug(session: AsyncSession, slug: str) -> Organization | None:
     return await repository.by_slug(session, slug)

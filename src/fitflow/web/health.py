@@ -3,6 +3,7 @@ part of the public API document."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 
 from fastapi import APIRouter, Request, Response
@@ -32,11 +33,15 @@ async def readyz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "unavailable", "database": str(exc)[:200]}, 503)
     if not current_enough:
         return JSONResponse({"status": "unavailable", "database": "migrations pending"}, 503)
+    worker: asyncio.Task[None] | None = getattr(request.app.state, "worker", None)
+    if worker is not None and worker.done():
+        return JSONResponse({"status": "unavailable", "worker": "stopped"}, 503)
     return JSONResponse({"status": "ready"})
 
 
 @router.get("/metrics")
 async def prometheus_metrics(request: Request) -> Response:
+    """Prometheus text; with a configured token, only for scrapers that present it."""
     token = request.app.state.settings.metrics.token
     if token is not None:
         given = request.headers.get("authorization", "").removeprefix("Bearer ")
