@@ -28,6 +28,15 @@ def database_url() -> str:
     return sqlalchemy_url(url)
 
 
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Only FitFlow's own tables: procrastinate manages its schema itself."""
+    table = getattr(obj, "table", obj)
+    table_name = name if type_ == "table" else getattr(table, "name", name)
+    return not (table_name or "").startswith("procrastinate_")
+
+
 def run_migrations_offline() -> None:
     context.configure(url=database_url(), target_metadata=Base.metadata, literal_binds=True)
     with context.begin_transaction():
@@ -37,7 +46,12 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = create_engine(database_url(), poolclass=pool.NullPool)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=Base.metadata, compare_type=True)
+        context.configure(
+            connection=connection,
+            target_metadata=Base.metadata,
+            compare_type=True,
+            include_object=include_object,
+        )
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

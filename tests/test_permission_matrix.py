@@ -201,6 +201,15 @@ async def _update_member(c: Context) -> Request:
     return f"/api/v1/orgs/{c.slug}/members/{c.studio.member_id}", {"notes": "checked"}
 
 
+async def _my_credits(c: Context) -> Request:
+    return f"/api/v1/orgs/{c.slug}/me/credits", None
+
+
+async def _adjust_credits(c: Context) -> Request:
+    url = f"/api/v1/orgs/{c.slug}/members/{c.studio.member_id}/credit-adjustments"
+    return url, {"units": 100, "reason": "welcome gift"}
+
+
 async def _audit(c: Context) -> Request:
     return f"/api/v1/orgs/{c.slug}/audit", None
 
@@ -238,6 +247,11 @@ MATRIX: dict[tuple[str, str], Row] = {
         _update_member, studio_rule(200, "receptionist")
     ),
     ("GET", "/api/v1/orgs/{org}/audit"): Row(_audit, studio_rule(200, "admin")),
+    # only members hold credits: to anyone else their own statement does not exist
+    ("GET", "/api/v1/orgs/{org}/me/credits"): Row(_my_credits, authenticated(404, member=200)),
+    ("POST", "/api/v1/orgs/{org}/members/{member_id}/credit-adjustments"): Row(
+        _adjust_credits, studio_rule(201, "receptionist")
+    ),
 }
 
 

@@ -28,6 +28,7 @@ ID_ROUTES: dict[tuple[str, str], dict[str, object] | None] = {
     ("DELETE", f"{ORG}/staff/{{staff_id}}"): None,
     ("GET", f"{ORG}/members/{{member_id}}"): None,
     ("PATCH", f"{ORG}/members/{{member_id}}"): {"notes": "from A", "status": "inactive"},
+    ("POST", f"{ORG}/members/{{member_id}}/credit-adjustments"): {"units": 100, "reason": "from A"},
 }
 
 
@@ -60,6 +61,10 @@ STAFF_ROUTES: dict[tuple[str, str], Outside] = {
     ("GET", f"{ORG}/members/{{member_id}}"): Outside(404),
     ("PATCH", f"{ORG}/members/{{member_id}}"): Outside(403, {"notes": "from B"}),
     ("GET", f"{ORG}/audit"): Outside(403),
+    ("GET", f"{ORG}/me/credits"): Outside(404),
+    ("POST", f"{ORG}/members/{{member_id}}/credit-adjustments"): Outside(
+        403, {"units": 100, "reason": "from B"}
+    ),
 }
 
 
@@ -151,7 +156,7 @@ class TestAnotherStudiosObjectsAnswer404:
         """The 404s above are about the tenant, not the request: with A's ids they pass."""
         a, _ = studios
         headers = a.accounts["owner"].headers
-        expected = {"PATCH": 200, "DELETE": 204, "GET": 200}
+        expected = {"PATCH": 200, "DELETE": 204, "GET": 200, "POST": 201}
         for (method, template), body in ID_ROUTES.items():
             url = next(
                 url

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from fitflow.audit.endpoints import router as audit
 from fitflow.auth.endpoints import router as identity
+from fitflow.credits.endpoints import router as credits
 from fitflow.members.endpoints import router as members
 from fitflow.organizations.endpoints import router as studios
 
@@ -11,4 +12,5 @@ api = APIRouter()
 api.include_router(identity)
 api.include_router(studios)
 api.include_router(members)
+api.include_router(credits)
 api.include_router(audit)

@@ -100,6 +100,9 @@ class JobSettings(BaseModel):
     concurrency: int = Field(4, ge=1)
     purge_cron: str = "*/15 * * * *"
     """When expired idempotency keys, reset tokens and refresh tokens are removed."""
+    credit_expiry_cron: str = "*/10 * * * *"
+    """When credit lots past their expiry get their expiry entry written (balances do not
+    wait for it: an expired lot stops counting at its expiry instant)."""
 
 
 class SmtpSettings(BaseModel):

@@ -2,6 +2,7 @@
 
 from fitflow.audit.models import AuditEntry
 from fitflow.auth.models import LoginThrottle, PasswordResetToken, RefreshToken, TokenFamily, User
+from fitflow.credits.models import CreditEntry, CreditLot
 from fitflow.kit.db import Base
 from fitflow.kit.idempotency import IdempotencyKey
 from fitflow.members.models import Member
@@ -11,6 +12,8 @@ from fitflow.organizations.models import Organization, StaffMember
 __all__ = [
     "AuditEntry",
     "Base",
+    "CreditEntry",
+    "CreditLot",
     "IdempotencyKey",
     "LoginThrottle",
     "Member",

@@ -120,3 +120,23 @@ async def update_member(
 async def organization_ids_of(session: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
     """Studios where the user is an active member."""
     return await repository.organization_ids_of_user(session, user_id)
+
+
+async def ensure_member(
+    session: AsyncSession, organization_id: uuid.UUID, member_id: uuid.UUID
+) -> None:
+    """Refuse an id that is not a member of this studio (404, whichever studio it is)."""
+    if await repository.with_user(session, organization_id, member_id) is None:
+        raise MemberNotFound()
+
+
+async def own_member_id(session: AsyncSession, actor: Actor) -> uuid.UUID:
+    """The caller's own member record in the studio; 404 for someone who is not one."""
+    member = (
+        await repository.by_user(session, actor.organization_id, actor.user_id)
+        if actor.user_id
+        else None
+    )
+    if member is None:
+        raise MemberNotFound()
+    return member.id

@@ -39,6 +39,7 @@ class Action(StrEnum):
     view_any_member = "view_any_member"
     update_member = "update_member"
     view_audit_log = "view_audit_log"
+    adjust_credits = "adjust_credits"
 
 
 MINIMUM_ROLE: dict[Action, Role] = {
@@ -49,6 +50,7 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.view_any_member: Role.receptionist,
     Action.update_member: Role.receptionist,
     Action.view_audit_log: Role.admin,
+    Action.adjust_credits: Role.receptionist,
 }
 
 

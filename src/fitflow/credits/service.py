@@ -1,0 +1,260 @@
+"""Ledger use cases. `grant`, `take` and `refund` run inside the caller's transaction
+(an order, a booking) and are idempotent per source; `adjust` is the staff use case."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fitflow.audit import service as audit
+from fitflow.credits import repository
+from fitflow.credits.allocation import LotState, NotEnoughCredits, allocate
+from fitflow.credits.errors import InsufficientCredits, InvalidAdjustment
+from fitflow.credits.models import CreditEntry, CreditLot
+from fitflow.credits.schemas import CreditStatement, EntryRead, LotRead
+from fitflow.credits.source import Source
+from fitflow.credits.units import as_credits, percent_of
+from fitflow.kit import time
+from fitflow.kit.pagination import PageParams
+from fitflow.members import service as members
+from fitflow.organizations.permissions import Action, Actor, require
+
+TAKING_KINDS = ("consume", "forfeit", "adjust")
+
+
+async def grant(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    member_id: uuid.UUID,
+    units: int,
+    source: Source,
+    expires_at: datetime | None = None,
+    valid_days_after_first_use: int | None = None,
+    reason: str | None = None,
+    actor_user_id: uuid.UUID | None = None,
+    kind: str = "grant",
+) -> CreditLot:
+    """A new lot of `units`; granting again for the same source returns the first lot."""
+    existing = await repository.lot_for_source(session, organization_id, source)
+    if existing is not None:
+        return existing
+    lot = CreditLot(
+        organization_id=organization_id,
+        member_id=member_id,
+        granted_units=units,
+        remaining_units=units,
+        expires_at=expires_at,
+        valid_days_after_first_use=valid_days_after_first_use,
+        source_type=source.kind,
+        source_id=source.id,
+    )
+    await repository.add(session, lot)
+    await repository.add(
+        session, _entry(lot, kind, units, source, reason=reason, actor_user_id=actor_user_id)
+    )
+    return lot
+
+
+async def take(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    member_id: uuid.UUID,
+    units: int,
+    at: datetime,
+    source: Source,
+    kind: str = "consume",
+    reason: str | None = None,
+    actor_user_id: uuid.UUID | None = None,
+) -> list[CreditEntry]:
+    """Draw `units` from the lots valid at `at`, first-expiring first, all or nothing.
+    Locks the member's lots with credit left, so concurrent charges cannot overdraw."""
+    if kind not in TAKING_KINDS:
+        raise ValueError(f"{kind} does not take credits")
+    done = await repository.entries_for_source(session, organization_id, source, kind)
+    if done:
+        return list(done)
+    lots = await repository.lots_with_credit_for_update(session, organization_id, member_id)
+    try:
+        plan = allocate([_state(lot) for lot in lots], units, at)
+    except NotEnoughCredits as short:
+        raise InsufficientCredits(
+            data={"needed_units": short.needed, "available_units": short.available}
+        ) from short
+    by_id = {lot.id: lot for lot in lots}
+    entries = []
+    for lot_id, share in plan:
+        lot = by_id[lot_id]
+        if lot.expires_at is None and lot.valid_days_after_first_use is not None:
+            lot.expires_at = at + timedelta(days=lot.valid_days_after_first_use)
+        lot.remaining_units -= share
+        entries.append(
+            _entry(lot, kind, -share, source, reason=reason, actor_user_id=actor_user_id)
+        )
+    await repository.add(session, *entries)
+    return entries
+
+
+async def refund(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    source: Source,
+    percent: int,
+    reason: str | None = None,
+    actor_user_id: uuid.UUID | None = None,
+) -> list[CreditEntry]:
+    """Give back `percent` of what `source` consumed, each share to the lot that paid it
+    (an expired lot takes it back but stays expired). Locks those lots; idempotent."""
+    done = await repository.entries_for_source(session, organization_id, source, "refund")
+    if done:
+        return list(done)
+    consumed = await repository.entries_for_source(session, organization_id, source, "consume")
+    lots = await repository.lots_for_update(session, (entry.lot_id for entry in consumed))
+    entries = []
+    for entry in consumed:
+        back = percent_of(-entry.units, percent)
+        if back > 0:
+            lots[entry.lot_id].remaining_units += back
+            entries.append(
+                _entry(
+                    lots[entry.lot_id],
+                    "refund",
+                    back,
+                    source,
+                    reason=reason,
+                    actor_user_id=actor_user_id,
+                )
+            )
+    await repository.add(session, *entries)
+    return entries
+
+
+async def expire_due(session: AsyncSession, *, at: datetime, batch: int = 500) -> int:
+    """Write the expiry of lots past their date that still hold credits. Balances never
+    wait for this: an expired lot stops counting at its expiry instant."""
+    lots = await repository.expired_with_credit(session, at, batch)
+    entries = []
+    for lot in lots:
+        source = Source("expiry", str(lot.id))
+        entries.append(
+            _entry(
+                lot,
+                "expire",
+                -lot.remaining_units,
+                source,
+            )
+        )
+        lot.remaining_units = 0
+    await repository.add(session, *entries)
+    return len(entries)
+
+
+async def balance(
+    session: AsyncSession, *, organization_id: uuid.UUID, member_id: uuid.UUID, at: datetime
+) -> int:
+    return await repository.balance(session, organization_id, member_id, at)
+
+
+async def adjust(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    member_id: uuid.UUID,
+    units: int,
+    reason: str,
+    expires_at: datetime | None = None,
+) -> list[EntryRead]:
+    """Staff add credits (a new lot) or take them back, with a reason; audited."""
+    require(actor, Action.adjust_credits)
+    await members.ensure_member(session, actor.organization_id, member_id)
+    if units < 0 and expires_at is not None:
+        raise InvalidAdjustment()
+    source = Source("adjustment", str(uuid.uuid4()))
+    organization_id = actor.organization_id
+    if units > 0:
+        await grant(
+            session,
+            organization_id=organization_id,
+            member_id=member_id,
+            units=units,
+            source=source,
+            expires_at=expires_at,
+            kind="adjust",
+            reason=reason,
+            actor_user_id=actor.user_id,
+        )
+        entries = list(
+            await repository.entries_for_source(session, organization_id, source, "adjust")
+        )
+    else:
+        entries = await take(
+            session,
+            organization_id=organization_id,
+            member_id=member_id,
+            units=-units,
+            at=time.now(),
+            source=source,
+            kind="adjust",
+            reason=reason,
+            actor_user_id=actor.user_id,
+        )
+    await audit.record(
+        session,
+        "credits.adjusted",
+        actor_user_id=actor.user_id,
+        organization_id=actor.organization_id,
+        subject_type="member",
+        subject_id=member_id,
+        data={"units": units, "reason": reason},
+    )
+    return [EntryRead.model_validate(entry) for entry in entries]
+
+
+async def statement(session: AsyncSession, actor: Actor, *, params: PageParams) -> CreditStatement:
+    """The caller's own balance, lots and entries (newest first) in this studio."""
+    member_id = await members.own_member_id(session, actor)
+    now = time.now()
+    rows, cursor = await repository.entries_page(session, actor.organization_id, member_id, params)
+    total = await repository.balance(session, actor.organization_id, member_id, now)
+    return CreditStatement(
+        balance_units=total,
+        balance=as_credits(total),
+        lots=[
+            LotRead.from_lot(lot, now)
+            for lot in await repository.lots_of(session, actor.organization_id, member_id)
+        ],
+        entries=[EntryRead.model_validate(row[0]) for row in rows],
+        next_cursor=cursor,
+    )
+
+
+def _state(lot: CreditLot) -> LotState:
+    return LotState(
+        lot.id, lot.remaining_units, lot.expires_at, lot.valid_days_after_first_use, lot.created_at
+    )
+
+
+def _entry(
+    lot: CreditLot,
+    kind: str,
+    units: int,
+    source: Source,
+    *,
+    reason: str | None = None,
+    actor_user_id: uuid.UUID | None = None,
+) -> CreditEntry:
+    return CreditEntry(
+        organization_id=lot.organization_id,
+        member_id=lot.member_id,
+        lot_id=lot.id,
+        kind=kind,
+        units=units,
+        reason=reason,
+        actor_user_id=actor_user_id,
+        source_type=source.kind,
+        source_id=source.id,
+    )

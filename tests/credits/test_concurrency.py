@@ -1,0 +1,133 @@
+"""Twenty members' devices charge one balance of five credits at the same moment, with
+real commits on separate connections: exactly five charges succeed."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import httpx
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fitflow.config import DatabaseSettings
+from fitflow.credits import service
+from fitflow.credits.errors import InsufficientCredits
+from fitflow.credits.models import CreditEntry, CreditLot
+from fitflow.credits.source import Source
+from fitflow.kit import time
+from fitflow.kit.db import Database
+from tests.credits.conftest import Holder, make_holder
+
+ATTEMPTS = 20
+CREDIT = 100
+Charge = Callable[[AsyncSession, Holder, Source], Awaitable[None]]
+
+
+@pytest.fixture
+async def wide_database(committed_database: Database, database_url: str) -> AsyncIterator[Database]:
+    """A pool with a connection for every attempt, so they really run at once."""
+    database = Database.connect(database_url, DatabaseSettings(pool_size=ATTEMPTS, max_overflow=0))
+    yield database
+    await database.dispose()
+
+
+async def safe_charge(session: AsyncSession, holder: Holder, source: Source) -> None:
+    await service.take(
+        session,
+        organization_id=holder.organization_id,
+        member_id=holder.member_id,
+        units=CREDIT,
+        at=time.now(),
+        source=source,
+    )
+
+
+async def unlocked_charge(session: AsyncSession, holder: Holder, source: Source) -> None:
+    """The negative control: read the balance without a lock, think, write it back."""
+    lot = (
+        await session.scalars(select(CreditLot).where(CreditLot.member_id == holder.member_id))
+    ).one()
+    seen = lot.remaining_units
+    if seen < CREDIT:
+        raise InsufficientCredits()
+    await asyncio.sleep(0.05)
+    await session.execute(
+        update(CreditLot).where(CreditLot.id == lot.id).values(remaining_units=seen - CREDIT)
+    )
+    session.add(
+        CreditEntry(
+            organization_id=holder.organization_id,
+            member_id=holder.member_id,
+            lot_id=lot.id,
+            kind="consume",
+            units=-CREDIT,
+            source_type=source.kind,
+            source_id=source.id,
+        )
+    )
+
+
+async def race(database: Database, holder: Holder, charge: Charge) -> int:
+    async def attempt(number: int) -> bool:
+        async with database.sessions() as session:
+            try:
+                await charge(session, holder, Source("booking", f"race-{number}"))
+            except InsufficientCredits:
+                await session.rollback()
+                return False
+            await session.commit()
+            return True
+
+    outcomes = await asyncio.gather(*(attempt(number) for number in range(ATTEMPTS)))
+    return outcomes.count(True)
+
+
+async def five_credits(client: httpx.AsyncClient, database: Database) -> Holder:
+    holder = await make_holder(client)
+    async with database.sessions() as session:
+        await service.grant(
+            session,
+            organization_id=holder.organization_id,
+            member_id=holder.member_id,
+            units=5 * CREDIT,
+            source=Source("order", str(uuid.uuid4())),
+        )
+        await session.commit()
+    return holder
+
+
+async def test_twenty_concurrent_charges_on_five_credits_succeed_exactly_five_times(
+    committed_client: httpx.AsyncClient, wide_database: Database
+) -> None:
+    holder = await five_credits(committed_client, wide_database)
+    assert await race(wide_database, holder, safe_charge) == 5
+    async with wide_database.sessions() as session:
+        assert (
+            await service.balance(
+                session,
+                organization_id=holder.organization_id,
+                member_id=holder.member_id,
+                at=time.now(),
+            )
+            == 0
+        )
+        consumed = (
+            await session.scalars(
+                select(CreditEntry.units).where(
+                    CreditEntry.member_id == holder.member_id, CreditEntry.kind == "consume"
+                )
+            )
+        ).all()
+    assert consumed == [-CREDIT] * 5
+
+
+async def test_the_race_catches_a_charge_that_takes_no_lock(
+    committed_client: httpx.AsyncClient, wide_database: Database
+) -> None:
+    """Negative control: the same race with an unlocked read-then-write overdraws, so a
+    pass of the test above means the lock works, not that the race never happened."""
+    holder = await five_credits(committed_client, wide_database)
+    assert await race(wide_database, holder, unlocked_charge) > 5
