@@ -13,6 +13,13 @@ from fitflow.auth.runtime import AuthRuntime
 from fitflow.kit.db import Database
 
 PASSWORD = "a-long-test-password"
+TEN_PACK = {
+    "kind": "class_pack",
+    "name": "10 classes",
+    "price_minor": 12000,
+    "credits": 10,
+    "validity_days": 90,
+}
 _numbers = itertools.count(1)
 
 
@@ -120,6 +127,7 @@ class Studio:
     accounts: dict[str, Account]
     staff_ids: dict[str, str]
     member_id: str
+    plan_id: str
 
 
 async def staffed_studio(client: httpx.AsyncClient) -> Studio:
@@ -145,4 +153,6 @@ async def staffed_studio(client: httpx.AsyncClient) -> Studio:
     accounts["outsider"] = await account(client, full_name="Outsider")
     listing = await client.get(f"/api/v1/orgs/{slug}/staff", headers=owner.headers)
     staff_ids["owner"] = next(s["id"] for s in listing.json()["items"] if s["role"] == "owner")
-    return Studio(slug, accounts, staff_ids, joined.json()["id"])
+    plan = await client.post(f"/api/v1/orgs/{slug}/plans", headers=owner.headers, json=TEN_PACK)
+    assert plan.status_code == 201, plan.text
+    return Studio(slug, accounts, staff_ids, joined.json()["id"], plan.json()["id"])

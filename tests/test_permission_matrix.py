@@ -201,6 +201,19 @@ async def _update_member(c: Context) -> Request:
     return f"/api/v1/orgs/{c.slug}/members/{c.studio.member_id}", {"notes": "checked"}
 
 
+async def _plans(c: Context) -> Request:
+    return f"/api/v1/orgs/{c.slug}/plans", None
+
+
+async def _create_plan(c: Context) -> Request:
+    body = {"kind": "drop_in", "name": "Drop-in", "price_minor": 1500}
+    return f"/api/v1/orgs/{c.slug}/plans", body
+
+
+async def _archive_plan(c: Context) -> Request:
+    return f"/api/v1/orgs/{c.slug}/plans/{c.studio.plan_id}/archive", None
+
+
 async def _my_credits(c: Context) -> Request:
     return f"/api/v1/orgs/{c.slug}/me/credits", None
 
@@ -247,6 +260,11 @@ MATRIX: dict[tuple[str, str], Row] = {
         _update_member, studio_rule(200, "receptionist")
     ),
     ("GET", "/api/v1/orgs/{org}/audit"): Row(_audit, studio_rule(200, "admin")),
+    ("GET", "/api/v1/orgs/{org}/plans"): Row(_plans, everyone(200)),
+    ("POST", "/api/v1/orgs/{org}/plans"): Row(_create_plan, studio_rule(201, "admin")),
+    ("POST", "/api/v1/orgs/{org}/plans/{plan_id}/archive"): Row(
+        _archive_plan, studio_rule(200, "admin")
+    ),
     # only members hold credits: to anyone else their own statement does not exist
     ("GET", "/api/v1/orgs/{org}/me/credits"): Row(_my_credits, authenticated(404, member=200)),
     ("POST", "/api/v1/orgs/{org}/members/{member_id}/credit-adjustments"): Row(

@@ -29,6 +29,7 @@ ID_ROUTES: dict[tuple[str, str], dict[str, object] | None] = {
     ("GET", f"{ORG}/members/{{member_id}}"): None,
     ("PATCH", f"{ORG}/members/{{member_id}}"): {"notes": "from A", "status": "inactive"},
     ("POST", f"{ORG}/members/{{member_id}}/credit-adjustments"): {"units": 100, "reason": "from A"},
+    ("POST", f"{ORG}/plans/{{plan_id}}/archive"): None,
 }
 
 
@@ -49,7 +50,7 @@ def studio_routes(app: FastAPI) -> set[tuple[str, str]]:
 
 
 # Every route under /orgs/{org} but the two that are open to anyone with an account.
-PUBLIC = {("GET", ORG), ("POST", f"{ORG}/join")}
+PUBLIC = {("GET", ORG), ("POST", f"{ORG}/join"), ("GET", f"{ORG}/plans")}
 STAFF_ROUTES: dict[tuple[str, str], Outside] = {
     ("PATCH", ORG): Outside(403, {"name": "Hijacked", "policy": {"hold_seconds": 1}}),
     ("GET", f"{ORG}/staff"): Outside(403),
@@ -62,6 +63,8 @@ STAFF_ROUTES: dict[tuple[str, str], Outside] = {
     ("PATCH", f"{ORG}/members/{{member_id}}"): Outside(403, {"notes": "from B"}),
     ("GET", f"{ORG}/audit"): Outside(403),
     ("GET", f"{ORG}/me/credits"): Outside(404),
+    ("POST", f"{ORG}/plans"): Outside(403, {"kind": "drop_in", "name": "B", "price_minor": 1}),
+    ("POST", f"{ORG}/plans/{{plan_id}}/archive"): Outside(403),
     ("POST", f"{ORG}/members/{{member_id}}/credit-adjustments"): Outside(
         403, {"units": 100, "reason": "from B"}
     ),
@@ -74,6 +77,8 @@ def object_ids(studio: Studio, parameter: str) -> dict[str, str]:
         return {f"{role} staff": staff_id for role, staff_id in studio.staff_ids.items()}
     if parameter == "member_id":
         return {"member": studio.member_id}
+    if parameter == "plan_id":
+        return {"plan": studio.plan_id}
     raise AssertionError(f"no ids known for {{{parameter}}}; extend object_ids")
 
 
@@ -100,6 +105,7 @@ async def snapshot(client: httpx.AsyncClient, studio: Studio) -> dict[str, Any]:
         "members": f"{base}/members?limit=200",
         "member": f"{base}/members/{studio.member_id}",
         "audit": f"{base}/audit?limit=200",
+        "plans": f"{base}/plans?limit=200",
     }
     result: dict[str, Any] = {}
     for name, url in reads.items():
@@ -145,7 +151,11 @@ class TestAnotherStudiosObjectsAnswer404:
             body = ID_ROUTES[(method, template)]
             response = await client.request(method, url, headers=headers, json=body)
             assert response.status_code == 404, f"{method} {url} with B's {label}"
-            assert response.json()["error"]["code"] in {"staff_not_found", "member_not_found"}
+            assert response.json()["error"]["code"] in {
+                "staff_not_found",
+                "member_not_found",
+                "plan_not_found",
+            }
             for person in b.accounts.values():
                 assert person.email not in response.text
         assert await snapshot(client, b) == before
@@ -156,15 +166,14 @@ class TestAnotherStudiosObjectsAnswer404:
         """The 404s above are about the tenant, not the request: with A's ids they pass."""
         a, _ = studios
         headers = a.accounts["owner"].headers
-        expected = {"PATCH": 200, "DELETE": 204, "GET": 200, "POST": 201}
         for (method, template), body in ID_ROUTES.items():
             url = next(
                 url
                 for label, url in fill(template, a.slug, a)
-                if label in {"trainer staff", "member"}
+                if label in {"trainer staff", "member", "plan"}
             )
             response = await client.request(method, url, headers=headers, json=body)
-            assert response.status_code == expected[method], f"{method} {url}: {response.text}"
+            assert response.is_success, f"{method} {url}: {response.text}"
 
 
 class TestAnotherStudiosOwnerIsAnOutsider:
@@ -187,7 +196,7 @@ class TestAnotherStudiosOwnerIsAnOutsider:
         secrets = {person.email for person in a.accounts.values()} | {
             str(person.user_id) for person in a.accounts.values()
         }
-        secrets |= set(a.staff_ids.values()) | {a.member_id, a_studio_id}
+        secrets |= set(a.staff_ids.values()) | {a.member_id, a_studio_id, a.plan_id}
         for label, url in fill(template, a.slug, a):
             response = await client.request(method, url, headers=b_owner.headers, json=body)
             assert response.status_code == rule.status, f"{method} {url} ({label})"

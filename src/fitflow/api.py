@@ -7,10 +7,12 @@ from fitflow.auth.endpoints import router as identity
 from fitflow.credits.endpoints import router as credits
 from fitflow.members.endpoints import router as members
 from fitflow.organizations.endpoints import router as studios
+from fitflow.plans.endpoints import router as plans
 
 api = APIRouter()
 api.include_router(identity)
 api.include_router(studios)
 api.include_router(members)
+api.include_router(plans)
 api.include_router(credits)
 api.include_router(audit)

@@ -8,6 +8,7 @@ from fitflow.kit.idempotency import IdempotencyKey
 from fitflow.members.models import Member
 from fitflow.notifications.models import OutboundEmail
 from fitflow.organizations.models import Organization, StaffMember
+from fitflow.plans.models import Plan
 
 __all__ = [
     "AuditEntry",
@@ -20,6 +21,7 @@ __all__ = [
     "Organization",
     "OutboundEmail",
     "PasswordResetToken",
+    "Plan",
     "RefreshToken",
     "StaffMember",
     "TokenFamily",

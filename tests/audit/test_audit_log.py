@@ -50,8 +50,10 @@ class TestAuditLog:
         assert [e["request_id"] for e in log[:3]] == ["rename-Three", "rename-Two", "rename-One"]
         times = [datetime.fromisoformat(e["created_at"]) for e in log]
         assert times == sorted(times, reverse=True)
-        # staffed_studio opened the studio, added three staff and let a member join
+        # staffed_studio opened the studio, added three staff, let a member join and
+        # put a plan on sale
         assert [e["action"] for e in log[3:]] == [
+            "plan.created",
             "member.joined",
             "staff.added",
             "staff.added",
@@ -73,7 +75,7 @@ class TestAuditLog:
     ) -> None:
         await rename(client, staffed, ["A", "B", "C", "D"])
         everything = [e["id"] for e in await entries(client, staffed)]
-        assert len(everything) == 9
+        assert len(everything) == 10
         walked: list[str] = []
         cursor: str | None = None
         for _ in range(10):
@@ -125,7 +127,7 @@ class TestAuditLog:
     async def test_admins_and_owners_read_the_log(
         self, client: httpx.AsyncClient, staffed: Studio, role: str
     ) -> None:
-        assert len(await entries(client, staffed, role)) == 5
+        assert len(await entries(client, staffed, role)) == 6
 
     @pytest.mark.parametrize("role", ["trainer", "receptionist", "member", "outsider"])
     async def test_below_admin_the_log_is_refused(

@@ -30,6 +30,8 @@ GRANTED_BY: dict[Action, frozenset[Role]] = {
     Action.view_any_member: STAFF,
     Action.update_member: STAFF,
     Action.view_audit_log: ADMIN_PLUS,
+    Action.adjust_credits: STAFF,
+    Action.manage_plans: ADMIN_PLUS,
 }
 
 ROLE_SETS: list[frozenset[Role]] = [

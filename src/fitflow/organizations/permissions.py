@@ -40,6 +40,7 @@ class Action(StrEnum):
     update_member = "update_member"
     view_audit_log = "view_audit_log"
     adjust_credits = "adjust_credits"
+    manage_plans = "manage_plans"
 
 
 MINIMUM_ROLE: dict[Action, Role] = {
@@ -51,6 +52,7 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.update_member: Role.receptionist,
     Action.view_audit_log: Role.admin,
     Action.adjust_credits: Role.receptionist,
+    Action.manage_plans: Role.admin,
 }
 
 

@@ -1,0 +1,1 @@
+"""What a studio sells (plans) and what a member owns (memberships)."""
