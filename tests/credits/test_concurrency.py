@@ -131,3 +131,63 @@ async def test_the_race_catches_a_charge_that_takes_no_lock(
     pass of the test above means the lock works, not that the race never happened."""
     holder = await five_credits(committed_client, wide_database)
     assert await race(wide_database, holder, unlocked_charge) > 5
+
+
+async def test_the_same_charge_sent_twice_at_once_is_taken_once(
+    committed_client: httpx.AsyncClient, wide_database: Database
+) -> None:
+    holder = await five_credits(committed_client, wide_database)
+    source = Source("booking", "sent-twice")
+
+    async def charge() -> list[uuid.UUID]:
+        async with wide_database.sessions() as session:
+            entries = await service.take(
+                session,
+                organization_id=holder.organization_id,
+                member_id=holder.member_id,
+                units=CREDIT,
+                at=time.now(),
+                source=source,
+            )
+            await session.commit()
+            return [entry.id for entry in entries]
+
+    first, second = await asyncio.gather(charge(), charge())
+    assert first == second
+    async with wide_database.sessions() as session:
+        assert (
+            await service.balance(
+                session,
+                organization_id=holder.organization_id,
+                member_id=holder.member_id,
+                at=time.now(),
+            )
+            == 4 * CREDIT
+        )
+
+
+async def test_the_same_grant_sent_twice_at_once_grants_once(
+    committed_client: httpx.AsyncClient, wide_database: Database
+) -> None:
+    holder = await make_holder(committed_client)
+    source = Source("order", "paid-twice")
+
+    async def grant() -> uuid.UUID:
+        async with wide_database.sessions() as session:
+            lot = await service.grant(
+                session,
+                organization_id=holder.organization_id,
+                member_id=holder.member_id,
+                units=3 * CREDIT,
+                source=source,
+            )
+            await session.commit()
+            return lot.id
+
+    first, second = await asyncio.gather(grant(), grant())
+    assert first == second
+    async with wide_database.sessions() as session:
+        lots = (
+            await session.scalars(select(CreditLot).where(CreditLot.member_id == holder.member_id))
+        ).all()
+    assert [lot.granted_units for lot in lots] == [3 * CREDIT]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fitflow.audit import service as audit
@@ -37,7 +38,8 @@ async def grant(
     actor_user_id: uuid.UUID | None = None,
     kind: str = "grant",
 ) -> CreditLot:
-    """A new lot of `units`; granting again for the same source returns the first lot."""
+    """A new lot of `units`; granting again for the same source, even concurrently,
+    returns the first lot."""
     existing = await repository.lot_for_source(session, organization_id, source)
     if existing is not None:
         return existing
@@ -51,7 +53,14 @@ async def grant(
         source_type=source.kind,
         source_id=source.id,
     )
-    await repository.add(session, lot)
+    try:
+        async with session.begin_nested():
+            await repository.add(session, lot)
+    except IntegrityError:  # a concurrent grant for this source committed first
+        winner = await repository.lot_for_source(session, organization_id, source)
+        if winner is None:
+            raise
+        return winner
     await repository.add(
         session, _entry(lot, kind, units, source, reason=reason, actor_user_id=actor_user_id)
     )
@@ -74,10 +83,10 @@ async def take(
     Locks the member's lots with credit left, so concurrent charges cannot overdraw."""
     if kind not in TAKING_KINDS:
         raise ValueError(f"{kind} does not take credits")
-    done = await repository.entries_for_source(session, organization_id, source, kind)
-    if done:
-        return list(done)
     lots = await repository.lots_with_credit_for_update(session, organization_id, member_id)
+    done = await repository.entries_for_source(session, organization_id, source, kind)
+    if done:  # looked at after the lock, so a concurrent charge for this source is seen
+        return list(done)
     try:
         plan = allocate([_state(lot) for lot in lots], units, at)
     except NotEnoughCredits as short:
@@ -109,11 +118,11 @@ async def refund(
 ) -> list[CreditEntry]:
     """Give back `percent` of what `source` consumed, each share to the lot that paid it
     (an expired lot takes it back but stays expired). Locks those lots; idempotent."""
-    done = await repository.entries_for_source(session, organization_id, source, "refund")
-    if done:
-        return list(done)
     consumed = await repository.entries_for_source(session, organization_id, source, "consume")
     lots = await repository.lots_for_update(session, (entry.lot_id for entry in consumed))
+    done = await repository.entries_for_source(session, organization_id, source, "refund")
+    if done:  # looked at after the lock, so a concurrent refund of this source is seen
+        return list(done)
     entries = []
     for entry in consumed:
         back = percent_of(-entry.units, percent)
