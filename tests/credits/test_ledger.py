@@ -250,3 +250,31 @@ class TestStatementAndAdjustments:
         )
         assert response.status_code == 409
         assert response.json()["error"]["code"] == "insufficient_credits"
+
+
+class TestRefundAfterTheExpiryJob:
+    async def test_a_refund_into_a_lot_the_job_expired_expires_at_once_and_the_job_runs_on(
+        self, database: Database, holder: Holder
+    ) -> None:
+        expiry = time.now() + timedelta(days=1)
+        lot = await grant(database, holder, 200, ORDER, expires_at=expiry)
+        await take(database, holder, 100, BOOKING)
+        later = expiry + timedelta(hours=1)
+        with time.frozen(later):
+            async with database.sessions() as session:
+                assert await service.expire_due(session, at=later) == 1
+                refunds = await service.refund(
+                    session, organization_id=holder.organization_id, source=BOOKING, percent=100
+                )
+                assert await service.expire_due(session, at=later) == 0
+                await session.commit()
+            async with database.sessions() as session:
+                kept = await session.get(CreditLot, lot.id, populate_existing=True)
+                entries = (
+                    await session.scalars(select(CreditEntry).where(CreditEntry.lot_id == lot.id))
+                ).all()
+        assert [(e.kind, e.units) for e in refunds] == [("refund", 100)]
+        assert kept is not None
+        assert kept.remaining_units == 0
+        assert sum(e.units for e in entries) == 0
+        assert sorted(e.kind for e in entries) == ["consume", "expire", "expire", "grant", "refund"]

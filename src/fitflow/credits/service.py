@@ -116,30 +116,28 @@ async def refund(
     reason: str | None = None,
     actor_user_id: uuid.UUID | None = None,
 ) -> list[CreditEntry]:
-    """Give back `percent` of what `source` consumed, each share to the lot that paid it
-    (an expired lot takes it back but stays expired). Locks those lots; idempotent."""
+    """Give back `percent` of what `source` consumed, each share to the lot that paid it.
+    A share for a lot already expired is recorded as expiring at once, so the lot stays
+    closed. Locks those lots; idempotent."""
     consumed = await repository.entries_for_source(session, organization_id, source, "consume")
     lots = await repository.lots_for_update(session, (entry.lot_id for entry in consumed))
     done = await repository.entries_for_source(session, organization_id, source, "refund")
     if done:  # looked at after the lock, so a concurrent refund of this source is seen
         return list(done)
-    entries = []
+    now, refunds, expiries = time.now(), [], []
     for entry in consumed:
-        back = percent_of(-entry.units, percent)
-        if back > 0:
-            lots[entry.lot_id].remaining_units += back
-            entries.append(
-                _entry(
-                    lots[entry.lot_id],
-                    "refund",
-                    back,
-                    source,
-                    reason=reason,
-                    actor_user_id=actor_user_id,
-                )
-            )
-    await repository.add(session, *entries)
-    return entries
+        back, lot = percent_of(-entry.units, percent), lots[entry.lot_id]
+        if back == 0:
+            continue
+        refunds.append(
+            _entry(lot, "refund", back, source, reason=reason, actor_user_id=actor_user_id)
+        )
+        if lot.expires_at is not None and lot.expires_at <= now:
+            expiries.append(_entry(lot, "expire", -back, source))
+        else:
+            lot.remaining_units += back
+    await repository.add(session, *refunds, *expiries)
+    return refunds
 
 
 async def expire_due(session: AsyncSession, *, at: datetime, batch: int = 500) -> int:
