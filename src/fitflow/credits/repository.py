@@ -48,6 +48,7 @@ async def lots_with_credit_for_update(
             )
             .order_by(CreditLot.id)
             .with_for_update()
+            .execution_options(populate_existing=True)
         )
     ).all()
 
@@ -60,6 +61,7 @@ async def lots_for_update(
         .where(CreditLot.id.in_(sorted(set(ids))))
         .order_by(CreditLot.id)
         .with_for_update()
+        .execution_options(populate_existing=True)
     )
     return {lot.id: lot for lot in rows}
 
@@ -138,5 +140,15 @@ async def expired_with_credit(
             .order_by(CreditLot.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
         )
     ).all()
+
+
+async def lock_member_credits(session: AsyncSession, member_id: uuid.UUID) -> None:
+    """Serialise every charge and refund of one member for the transaction: taken first,
+    it gives all writers one lock order, so a refund-then-charge cannot deadlock a charge.
+    (Row locks read with populate_existing, so counts are never stale in the session.)"""
+    await session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtextextended(f"credits\x1f{member_id}", 0)))
+    )

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +25,8 @@ from fitflow.members import service as members
 from fitflow.organizations.permissions import Action, Actor, require
 
 TAKING_KINDS = ("consume", "forfeit", "adjust")
+T = TypeVar("T", CreditLot, CreditEntry)
+LONGEST_EXPIRY = timedelta(days=3660)
 
 
 async def grant(
@@ -42,7 +46,7 @@ async def grant(
     returns the first lot."""
     existing = await repository.lot_for_source(session, organization_id, source)
     if existing is not None:
-        return existing
+        return _same_member(existing, member_id)
     lot = CreditLot(
         organization_id=organization_id,
         member_id=member_id,
@@ -60,7 +64,7 @@ async def grant(
         winner = await repository.lot_for_source(session, organization_id, source)
         if winner is None:
             raise
-        return winner
+        return _same_member(winner, member_id)
     await repository.add(
         session, _entry(lot, kind, units, source, reason=reason, actor_user_id=actor_user_id)
     )
@@ -80,13 +84,15 @@ async def take(
     actor_user_id: uuid.UUID | None = None,
 ) -> list[CreditEntry]:
     """Draw `units` from the lots valid at `at`, first-expiring first, all or nothing.
-    Locks the member's lots with credit left, so concurrent charges cannot overdraw."""
+    Takes the member's credit lock, then locks their lots with credit left, so
+    concurrent charges cannot overdraw."""
     if kind not in TAKING_KINDS:
         raise ValueError(f"{kind} does not take credits")
+    await repository.lock_member_credits(session, member_id)
     lots = await repository.lots_with_credit_for_update(session, organization_id, member_id)
     done = await repository.entries_for_source(session, organization_id, source, kind)
     if done:  # looked at after the lock, so a concurrent charge for this source is seen
-        return list(done)
+        return [_same_member(entry, member_id) for entry in done]
     try:
         plan = allocate([_state(lot) for lot in lots], units, at)
     except NotEnoughCredits as short:
@@ -97,8 +103,9 @@ async def take(
     entries = []
     for lot_id, share in plan:
         lot = by_id[lot_id]
-        if lot.expires_at is None and lot.valid_days_after_first_use is not None:
-            lot.expires_at = at + timedelta(days=lot.valid_days_after_first_use)
+        validity = lot.valid_days_after_first_use
+        if kind == "consume" and validity is not None and lot.expires_at is None:
+            lot.expires_at = at + timedelta(days=validity)  # first use starts the clock
         lot.remaining_units -= share
         entries.append(
             _entry(lot, kind, -share, source, reason=reason, actor_user_id=actor_user_id)
@@ -120,15 +127,16 @@ async def refund(
     A share for a lot already expired is recorded as expiring at once, so the lot stays
     closed. Locks those lots; idempotent."""
     consumed = await repository.entries_for_source(session, organization_id, source, "consume")
+    if not consumed:
+        return []
+    await repository.lock_member_credits(session, consumed[0].member_id)
     lots = await repository.lots_for_update(session, (entry.lot_id for entry in consumed))
     done = await repository.entries_for_source(session, organization_id, source, "refund")
     if done:  # looked at after the lock, so a concurrent refund of this source is seen
         return list(done)
     now, refunds, expiries = time.now(), [], []
-    for entry in consumed:
-        back, lot = percent_of(-entry.units, percent), lots[entry.lot_id]
-        if back == 0:
-            continue
+    for entry, back in _refund_shares(consumed, percent):
+        lot = lots[entry.lot_id]
         refunds.append(
             _entry(lot, "refund", back, source, reason=reason, actor_user_id=actor_user_id)
         )
@@ -140,13 +148,26 @@ async def refund(
     return refunds
 
 
+def _refund_shares(consumed: Sequence[CreditEntry], percent: int) -> list[tuple[CreditEntry, int]]:
+    """`percent` of the whole charge, rounded down once, spread over the lots that paid in
+    the order they paid, never more than each paid."""
+    owed = percent_of(-sum(entry.units for entry in consumed), percent)
+    shares = []
+    for entry in consumed:
+        back = min(-entry.units, owed)
+        if back > 0:
+            shares.append((entry, back))
+        owed -= back
+    return shares
+
+
 async def expire_due(session: AsyncSession, *, at: datetime, batch: int = 500) -> int:
     """Write the expiry of lots past their date that still hold credits. Balances never
     wait for this: an expired lot stops counting at its expiry instant."""
     lots = await repository.expired_with_credit(session, at, batch)
     entries = []
     for lot in lots:
-        source = Source("expiry", str(lot.id))
+        source = Source("expiry", str(uuid.uuid4()))  # a lot may expire again after a refund
         entries.append(
             _entry(
                 lot,
@@ -178,8 +199,8 @@ async def adjust(
     """Staff add credits (a new lot) or take them back, with a reason; audited."""
     require(actor, Action.adjust_credits)
     await members.ensure_member(session, actor.organization_id, member_id)
-    if units < 0 and expires_at is not None:
-        raise InvalidAdjustment()
+    if expires_at is not None:
+        _check_expiry(units, expires_at, time.now())
     source = Source("adjustment", str(uuid.uuid4()))
     organization_id = actor.organization_id
     if units > 0:
@@ -239,6 +260,13 @@ async def statement(session: AsyncSession, actor: Actor, *, params: PageParams) 
     )
 
 
+def _same_member(row: T, member_id: uuid.UUID) -> T:
+    """A source already written for another member is a caller's mistake, never a match."""
+    if row.member_id != member_id:
+        raise ValueError("this source was already used for another member")
+    return row
+
+
 def _state(lot: CreditLot) -> LotState:
     return LotState(
         lot.id, lot.remaining_units, lot.expires_at, lot.valid_days_after_first_use, lot.created_at
@@ -265,3 +293,10 @@ def _entry(
         source_type=source.kind,
         source_id=source.id,
     )
+
+
+def _check_expiry(units: int, expires_at: datetime, now: datetime) -> None:
+    if units < 0:
+        raise InvalidAdjustment()
+    if not now < expires_at <= now + LONGEST_EXPIRY:
+        raise InvalidAdjustment("An expiry must lie in the future, at most ten years ahead.")
