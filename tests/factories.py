@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import uuid
 from dataclasses import dataclass
@@ -19,6 +20,12 @@ TEN_PACK = {
     "price_minor": 12000,
     "credits": 10,
     "validity_days": 90,
+}
+MONTHLY = {
+    "kind": "unlimited",
+    "name": "Monthly unlimited",
+    "price_minor": 9000,
+    "billing_period": "month",
 }
 _numbers = itertools.count(1)
 
@@ -128,6 +135,9 @@ class Studio:
     staff_ids: dict[str, str]
     member_id: str
     plan_id: str
+    order_id: str | None = None
+    """Set by `studio_with_sale`: a monthly membership sold to the member at the desk."""
+    membership_id: str | None = None
 
 
 async def staffed_studio(client: httpx.AsyncClient) -> Studio:
@@ -156,3 +166,33 @@ async def staffed_studio(client: httpx.AsyncClient) -> Studio:
     plan = await client.post(f"/api/v1/orgs/{slug}/plans", headers=owner.headers, json=TEN_PACK)
     assert plan.status_code == 201, plan.text
     return Studio(slug, accounts, staff_ids, joined.json()["id"], plan.json()["id"])
+
+
+async def sell(
+    client: httpx.AsyncClient, slug: str, seller: Account, *, member_id: str, plan_id: str
+) -> dict[str, object]:
+    """A desk sale of `plan_id` to the member, paid in cash; the order."""
+    response = await client.post(
+        f"/api/v1/orgs/{slug}/orders",
+        headers=seller.headers,
+        json={"member_id": member_id, "plan_id": plan_id, "method": "cash"},
+    )
+    assert response.status_code == 201, response.text
+    order: dict[str, object] = response.json()
+    return order
+
+
+async def studio_with_sale(client: httpx.AsyncClient) -> Studio:
+    """A staffed studio whose member bought a monthly unlimited membership at the desk."""
+    staffed = await staffed_studio(client)
+    owner = staffed.accounts["owner"]
+    plan = await client.post(
+        f"/api/v1/orgs/{staffed.slug}/plans", headers=owner.headers, json=MONTHLY
+    )
+    assert plan.status_code == 201, plan.text
+    order = await sell(
+        client, staffed.slug, owner, member_id=staffed.member_id, plan_id=plan.json()["id"]
+    )
+    return dataclasses.replace(
+        staffed, order_id=str(order["id"]), membership_id=str(order["granted_membership_id"])
+    )

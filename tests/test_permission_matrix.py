@@ -22,10 +22,12 @@ from fitflow.auth import tokens
 from fitflow.kit import time
 from fitflow.kit.db import Database
 from tests.factories import (
+    MONTHLY,
     PASSWORD,
     Account,
     Studio,
     create_user,
+    sell,
     staffed_studio,
     superuser_account,
     unique_email,
@@ -223,6 +225,75 @@ async def _adjust_credits(c: Context) -> Request:
     return url, {"units": 100, "reason": "welcome gift"}
 
 
+async def _sale(c: Context) -> dict[str, object]:
+    """A monthly membership sold to the studio's member by its owner."""
+    owner = c.studio.accounts["owner"]
+    plan = await c.client.post(f"/api/v1/orgs/{c.slug}/plans", headers=owner.headers, json=MONTHLY)
+    return await sell(
+        c.client, c.slug, owner, member_id=c.studio.member_id, plan_id=plan.json()["id"]
+    )
+
+
+async def _my_memberships(c: Context) -> Request:
+    await _sale(c)
+    return f"/api/v1/orgs/{c.slug}/me/memberships", None
+
+
+async def _member_memberships(c: Context) -> Request:
+    await _sale(c)
+    return f"/api/v1/orgs/{c.slug}/members/{c.studio.member_id}/memberships", None
+
+
+async def _membership_url(c: Context, action: str) -> str:
+    membership_id = (await _sale(c))["granted_membership_id"]
+    return f"/api/v1/orgs/{c.slug}/memberships/{membership_id}/{action}"
+
+
+async def _freeze(c: Context) -> Request:
+    return await _membership_url(c, "freeze"), {"days": 3}
+
+
+async def _unfreeze(c: Context) -> Request:
+    url = await _membership_url(c, "unfreeze")
+    freeze = url.replace("/unfreeze", "/freeze")
+    frozen = await c.client.post(
+        freeze, headers=c.studio.accounts["owner"].headers, json={"days": 3}
+    )
+    assert frozen.status_code == 200, frozen.text
+    return url, None
+
+
+async def _cancel(c: Context) -> Request:
+    return await _membership_url(c, "cancel"), {"at_period_end": True}
+
+
+async def _sell_at_desk(c: Context) -> Request:
+    body = {"member_id": c.studio.member_id, "plan_id": c.studio.plan_id, "method": "cash"}
+    return f"/api/v1/orgs/{c.slug}/orders", body
+
+
+async def _orders(c: Context) -> Request:
+    await _sale(c)
+    return f"/api/v1/orgs/{c.slug}/orders", None
+
+
+async def _order_url(c: Context, action: str = "") -> str:
+    order_id = (await _sale(c))["id"]
+    return f"/api/v1/orgs/{c.slug}/orders/{order_id}{action}"
+
+
+async def _order(c: Context) -> Request:
+    return await _order_url(c), None
+
+
+async def _refund(c: Context) -> Request:
+    return await _order_url(c, "/refund"), {"amount_minor": 1000, "reason": "moving away"}
+
+
+async def _void(c: Context) -> Request:
+    return await _order_url(c, "/void"), {"reason": "sold by mistake"}
+
+
 async def _audit(c: Context) -> Request:
     return f"/api/v1/orgs/{c.slug}/audit", None
 
@@ -270,6 +341,30 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/orgs/{org}/members/{member_id}/credit-adjustments"): Row(
         _adjust_credits, studio_rule(201, "receptionist")
     ),
+    # only members hold memberships; another's answer 404, as if they did not exist
+    ("GET", "/api/v1/orgs/{org}/me/memberships"): Row(
+        _my_memberships, authenticated(404, member=200)
+    ),
+    ("GET", "/api/v1/orgs/{org}/members/{member_id}/memberships"): Row(
+        _member_memberships, studio_rule(200, "receptionist", denied=404) | {"member": 200}
+    ),
+    # the member's own, but the default policy keeps freezing and cancelling at the desk
+    ("POST", "/api/v1/orgs/{org}/memberships/{membership_id}/freeze"): Row(
+        _freeze, studio_rule(200, "receptionist", denied=404) | {"member": 403}
+    ),
+    ("POST", "/api/v1/orgs/{org}/memberships/{membership_id}/unfreeze"): Row(
+        _unfreeze, studio_rule(200, "receptionist", denied=404) | {"member": 403}
+    ),
+    ("POST", "/api/v1/orgs/{org}/memberships/{membership_id}/cancel"): Row(
+        _cancel, studio_rule(200, "receptionist", denied=404) | {"member": 403}
+    ),
+    ("POST", "/api/v1/orgs/{org}/orders"): Row(_sell_at_desk, studio_rule(201, "receptionist")),
+    ("GET", "/api/v1/orgs/{org}/orders"): Row(_orders, studio_rule(200, "receptionist")),
+    ("GET", "/api/v1/orgs/{org}/orders/{order_id}"): Row(_order, studio_rule(200, "receptionist")),
+    ("POST", "/api/v1/orgs/{org}/orders/{order_id}/refund"): Row(
+        _refund, studio_rule(200, "admin")
+    ),
+    ("POST", "/api/v1/orgs/{org}/orders/{order_id}/void"): Row(_void, studio_rule(200, "admin")),
 }
 
 

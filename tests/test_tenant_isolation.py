@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
-from tests.factories import Studio, account, staffed_studio
+from tests.factories import Studio, account, studio_with_sale
 
 ORG = "/api/v1/orgs/{org}"
 ID_PARAMETER = re.compile(r"\{(\w+_id)\}")
@@ -30,6 +30,13 @@ ID_ROUTES: dict[tuple[str, str], dict[str, object] | None] = {
     ("PATCH", f"{ORG}/members/{{member_id}}"): {"notes": "from A", "status": "inactive"},
     ("POST", f"{ORG}/members/{{member_id}}/credit-adjustments"): {"units": 100, "reason": "from A"},
     ("POST", f"{ORG}/plans/{{plan_id}}/archive"): None,
+    ("GET", f"{ORG}/members/{{member_id}}/memberships"): None,
+    ("POST", f"{ORG}/memberships/{{membership_id}}/freeze"): {"days": 3},
+    ("POST", f"{ORG}/memberships/{{membership_id}}/unfreeze"): None,
+    ("POST", f"{ORG}/memberships/{{membership_id}}/cancel"): {"at_period_end": False},
+    ("GET", f"{ORG}/orders/{{order_id}}"): None,
+    ("POST", f"{ORG}/orders/{{order_id}}/refund"): {"amount_minor": 100, "reason": "from A"},
+    ("POST", f"{ORG}/orders/{{order_id}}/void"): {"reason": "from A"},
 }
 
 
@@ -68,6 +75,21 @@ STAFF_ROUTES: dict[tuple[str, str], Outside] = {
     ("POST", f"{ORG}/members/{{member_id}}/credit-adjustments"): Outside(
         403, {"units": 100, "reason": "from B"}
     ),
+    # memberships answer 404 to anyone who is neither staff nor their member
+    ("GET", f"{ORG}/me/memberships"): Outside(404),
+    ("GET", f"{ORG}/members/{{member_id}}/memberships"): Outside(404),
+    ("POST", f"{ORG}/memberships/{{membership_id}}/freeze"): Outside(404, {"days": 3}),
+    ("POST", f"{ORG}/memberships/{{membership_id}}/unfreeze"): Outside(404),
+    ("POST", f"{ORG}/memberships/{{membership_id}}/cancel"): Outside(404, {"at_period_end": False}),
+    ("POST", f"{ORG}/orders"): Outside(
+        403, {"member_id": "<member>", "plan_id": "<plan>", "method": "cash"}
+    ),
+    ("GET", f"{ORG}/orders"): Outside(403),
+    ("GET", f"{ORG}/orders/{{order_id}}"): Outside(403),
+    ("POST", f"{ORG}/orders/{{order_id}}/refund"): Outside(
+        403, {"amount_minor": 100, "reason": "x"}
+    ),
+    ("POST", f"{ORG}/orders/{{order_id}}/void"): Outside(403, {"reason": "from B"}),
 }
 
 
@@ -79,6 +101,10 @@ def object_ids(studio: Studio, parameter: str) -> dict[str, str]:
         return {"member": studio.member_id}
     if parameter == "plan_id":
         return {"plan": studio.plan_id}
+    if parameter == "order_id" and studio.order_id:
+        return {"order": studio.order_id}
+    if parameter == "membership_id" and studio.membership_id:
+        return {"membership": studio.membership_id}
     raise AssertionError(f"no ids known for {{{parameter}}}; extend object_ids")
 
 
@@ -106,6 +132,8 @@ async def snapshot(client: httpx.AsyncClient, studio: Studio) -> dict[str, Any]:
         "member": f"{base}/members/{studio.member_id}",
         "audit": f"{base}/audit?limit=200",
         "plans": f"{base}/plans?limit=200",
+        "orders": f"{base}/orders?limit=200",
+        "memberships": f"{base}/members/{studio.member_id}/memberships",
     }
     result: dict[str, Any] = {}
     for name, url in reads.items():
@@ -120,7 +148,7 @@ async def snapshot(client: httpx.AsyncClient, studio: Studio) -> dict[str, Any]:
 
 @pytest.fixture
 async def studios(client: httpx.AsyncClient) -> tuple[Studio, Studio]:
-    return await staffed_studio(client), await staffed_studio(client)
+    return await studio_with_sale(client), await studio_with_sale(client)
 
 
 def test_every_studio_route_with_an_object_id_is_covered(app: FastAPI) -> None:
@@ -155,25 +183,34 @@ class TestAnotherStudiosObjectsAnswer404:
                 "staff_not_found",
                 "member_not_found",
                 "plan_not_found",
+                "order_not_found",
+                "membership_not_found",
             }
             for person in b.accounts.values():
                 assert person.email not in response.text
         assert await snapshot(client, b) == before
 
+    @pytest.mark.parametrize(("method", "template"), list(ID_ROUTES))
     async def test_the_same_request_with_a_own_ids_works(
-        self, client: httpx.AsyncClient, studios: tuple[Studio, Studio]
+        self,
+        client: httpx.AsyncClient,
+        studios: tuple[Studio, Studio],
+        method: str,
+        template: str,
     ) -> None:
         """The 404s above are about the tenant, not the request: with A's ids they pass."""
         a, _ = studios
-        headers = a.accounts["owner"].headers
-        for (method, template), body in ID_ROUTES.items():
-            url = next(
-                url
-                for label, url in fill(template, a.slug, a)
-                if label in {"trainer staff", "member", "plan"}
-            )
-            response = await client.request(method, url, headers=headers, json=body)
-            assert response.is_success, f"{method} {url}: {response.text}"
+        url = next(
+            url
+            for label, url in fill(template, a.slug, a)
+            if label in {"trainer staff", "member", "plan", "order", "membership"}
+        )
+        if template.endswith("/unfreeze"):
+            freeze = url.replace("/unfreeze", "/freeze")
+            await client.post(freeze, headers=a.accounts["owner"].headers, json={"days": 3})
+        body = ID_ROUTES[(method, template)]
+        response = await client.request(method, url, headers=a.accounts["owner"].headers, json=body)
+        assert response.is_success, f"{method} {url}: {response.text}"
 
 
 class TestAnotherStudiosOwnerIsAnOutsider:
@@ -192,11 +229,14 @@ class TestAnotherStudiosOwnerIsAnOutsider:
         body = rule.body
         if body is not None and body.get("email") == "<a fresh account>":
             body = {**body, "email": (await account(client)).email}
+        if body is not None and body.get("member_id") == "<member>":
+            body = {**body, "member_id": a.member_id, "plan_id": a.plan_id}
         a_studio_id = before["studio"]["id"]
         secrets = {person.email for person in a.accounts.values()} | {
             str(person.user_id) for person in a.accounts.values()
         }
         secrets |= set(a.staff_ids.values()) | {a.member_id, a_studio_id, a.plan_id}
+        secrets |= {str(a.order_id), str(a.membership_id)}
         for label, url in fill(template, a.slug, a):
             response = await client.request(method, url, headers=b_owner.headers, json=body)
             assert response.status_code == rule.status, f"{method} {url} ({label})"

@@ -6,7 +6,9 @@ from fitflow.audit.endpoints import router as audit
 from fitflow.auth.endpoints import router as identity
 from fitflow.credits.endpoints import router as credits
 from fitflow.members.endpoints import router as members
+from fitflow.memberships.endpoints import router as memberships
 from fitflow.organizations.endpoints import router as studios
+from fitflow.payments.endpoints import router as orders
 from fitflow.plans.endpoints import router as plans
 
 api = APIRouter()
@@ -14,5 +16,7 @@ api.include_router(identity)
 api.include_router(studios)
 api.include_router(members)
 api.include_router(plans)
+api.include_router(memberships)
 api.include_router(credits)
+api.include_router(orders)
 api.include_router(audit)

@@ -103,6 +103,9 @@ class JobSettings(BaseModel):
     credit_expiry_cron: str = "*/10 * * * *"
     """When credit lots past their expiry get their expiry entry written (balances do not
     wait for it: an expired lot stops counting at its expiry instant)."""
+    membership_tidy_cron: str = "*/15 * * * *"
+    """When ended memberships get their recorded status updated and members whose
+    membership ends soon are warned (coverage never waits for it)."""
 
 
 class SmtpSettings(BaseModel):
@@ -124,6 +127,8 @@ class NotificationSettings(BaseModel):
     """How often a failed email delivery is retried."""
     retention_days: int = Field(30, ge=1)
     """Sent, kept and failed emails older than this are removed by the purge job."""
+    membership_expiry_warning_days: int = Field(7, ge=1, le=60)
+    """How many days before a membership ends its member is told."""
     retry_base_seconds: int = Field(3, ge=1)
     """Retry n waits retry_base_seconds ** n seconds (3, 9, 27, ... about 2.7 hours for
     eight retries with the defaults)."""

@@ -3,21 +3,29 @@
 from fitflow.audit.models import AuditEntry
 from fitflow.auth.models import LoginThrottle, PasswordResetToken, RefreshToken, TokenFamily, User
 from fitflow.credits.models import CreditEntry, CreditLot
+from fitflow.entitlements.models import Charge
 from fitflow.kit.db import Base
 from fitflow.kit.idempotency import IdempotencyKey
 from fitflow.members.models import Member
+from fitflow.memberships.models import Membership, MembershipFreeze
 from fitflow.notifications.models import OutboundEmail
 from fitflow.organizations.models import Organization, StaffMember
+from fitflow.payments.models import Order, OrderRefund
 from fitflow.plans.models import Plan
 
 __all__ = [
     "AuditEntry",
     "Base",
+    "Charge",
     "CreditEntry",
     "CreditLot",
     "IdempotencyKey",
     "LoginThrottle",
     "Member",
+    "Membership",
+    "MembershipFreeze",
+    "Order",
+    "OrderRefund",
     "Organization",
     "OutboundEmail",
     "PasswordResetToken",

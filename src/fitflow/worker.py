@@ -14,6 +14,7 @@ from fitflow.kit.db import libpq_url
 TASK_MODULES = [
     "fitflow.auth.tasks",
     "fitflow.credits.tasks",
+    "fitflow.memberships.tasks",
     "fitflow.notifications.tasks",
     "fitflow.maintenance",
 ]

@@ -16,9 +16,9 @@ from fitflow.config import DatabaseSettings
 from fitflow.credits import service
 from fitflow.credits.errors import InsufficientCredits
 from fitflow.credits.models import CreditEntry, CreditLot
-from fitflow.credits.source import Source
 from fitflow.kit import time
 from fitflow.kit.db import Database
+from fitflow.kit.source import Source
 from tests.credits.conftest import Holder, make_holder
 
 ATTEMPTS = 20

@@ -12,9 +12,9 @@ from fitflow.audit.models import AuditEntry
 from fitflow.credits import service
 from fitflow.credits.errors import InsufficientCredits
 from fitflow.credits.models import CreditEntry, CreditLot
-from fitflow.credits.source import Source
 from fitflow.kit import time
 from fitflow.kit.db import Database
+from fitflow.kit.source import Source
 from tests.credits.conftest import Holder
 
 ORDER = Source("order", "order-1")

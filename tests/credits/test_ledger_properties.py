@@ -19,9 +19,9 @@ from fitflow.credits import service
 from fitflow.credits.allocation import LotState
 from fitflow.credits.errors import InsufficientCredits
 from fitflow.credits.models import CreditEntry, CreditLot
-from fitflow.credits.source import Source
 from fitflow.kit import time
 from fitflow.kit.db import sqlalchemy_url
+from fitflow.kit.source import Source
 from fitflow.members.models import Member
 from fitflow.organizations.models import Organization
 from fitflow.organizations.policy import Policy

@@ -32,6 +32,10 @@ GRANTED_BY: dict[Action, frozenset[Role]] = {
     Action.view_audit_log: ADMIN_PLUS,
     Action.adjust_credits: STAFF,
     Action.manage_plans: ADMIN_PLUS,
+    Action.manage_memberships: STAFF,
+    Action.sell_at_desk: STAFF,
+    Action.view_orders: STAFF,
+    Action.refund_orders: ADMIN_PLUS,
 }
 
 ROLE_SETS: list[frozenset[Role]] = [

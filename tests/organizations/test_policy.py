@@ -11,7 +11,7 @@ from fitflow.organizations.errors import InvalidPolicy
 from fitflow.organizations.policy import Policy, PolicyUpdate, merged
 
 # The example policy of API.md, verbatim.
-API_EXAMPLE: dict[str, Any] = {
+API_CONTRACT_EXAMPLE: dict[str, Any] = {
     "hold_seconds": 600,
     "waitlist_mode": "offer",
     "waitlist_offer_seconds": 300,
@@ -28,6 +28,15 @@ API_EXAMPLE: dict[str, Any] = {
     "checkin_grace_seconds": 600,
     "strikes": None,
 }
+# What FitFlow adds to the contract's policy: pricing tiers and membership self-service.
+FITFLOW_ADDITIONS: dict[str, Any] = {
+    "pricing_tiers": [],
+    "max_freeze_days": 30,
+    "members_can_freeze": False,
+    "members_can_cancel": False,
+}
+# The full default policy: the contract's example plus FitFlow's additions.
+API_EXAMPLE: dict[str, Any] = {**API_CONTRACT_EXAMPLE, **FITFLOW_ADDITIONS}
 
 DURATIONS = [
     "hold_seconds",
@@ -72,11 +81,15 @@ CROSS_FIELD = {"unsorted tiers", "two tiers at the same hour", "last tier not at
 
 
 class TestDefaultPolicy:
-    def test_defaults_equal_the_example_of_the_api_contract(self) -> None:
+    def test_defaults_equal_the_example_of_the_api_contract_plus_fitflows_additions(
+        self,
+    ) -> None:
         assert Policy().model_dump(mode="json") == API_EXAMPLE
 
-    def test_the_example_of_the_api_contract_is_valid(self) -> None:
-        assert Policy.model_validate(API_EXAMPLE) == Policy()
+    def test_the_example_of_the_api_contract_alone_is_valid_and_means_the_defaults(
+        self,
+    ) -> None:
+        assert Policy.model_validate(API_CONTRACT_EXAMPLE) == Policy()
 
     def test_a_strike_rule_with_positive_values_is_valid(self) -> None:
         rule = {"limit": 3, "window_days": 30, "ban_days": 7}

@@ -4,6 +4,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fitflow.kit.db import Base, created_at_column, uuid_pk
@@ -39,6 +40,8 @@ class CreditLot(Base):
     expires_at: Mapped[datetime | None]
     valid_days_after_first_use: Mapped[int | None]
     """Set for packs valid for some days from first use; `expires_at` is fixed then."""
+    class_type_ids: Mapped[list[uuid.UUID] | None] = mapped_column(ARRAY(UUID(as_uuid=True)))
+    """When set, the lot pays only for these class types."""
     source_type: Mapped[str] = mapped_column(String(40))
     source_id: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = created_at_column()

@@ -11,8 +11,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fitflow.credits.models import CreditEntry, CreditLot
-from fitflow.credits.source import Source
 from fitflow.kit.pagination import PageParams, keyset_page
+from fitflow.kit.source import Source
 
 
 async def add(session: AsyncSession, *rows: CreditLot | CreditEntry) -> None:

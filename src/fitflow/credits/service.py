@@ -17,10 +17,10 @@ from fitflow.credits.allocation import LotState, NotEnoughCredits, allocate
 from fitflow.credits.errors import InsufficientCredits, InvalidAdjustment
 from fitflow.credits.models import CreditEntry, CreditLot
 from fitflow.credits.schemas import CreditStatement, EntryRead, LotRead
-from fitflow.credits.source import Source
 from fitflow.credits.units import as_credits, percent_of
 from fitflow.kit import time
 from fitflow.kit.pagination import PageParams
+from fitflow.kit.source import Source
 from fitflow.members import service as members
 from fitflow.organizations.permissions import Action, Actor, require
 
@@ -38,12 +38,13 @@ async def grant(
     source: Source,
     expires_at: datetime | None = None,
     valid_days_after_first_use: int | None = None,
+    class_type_ids: list[uuid.UUID] | None = None,
     reason: str | None = None,
     actor_user_id: uuid.UUID | None = None,
     kind: str = "grant",
 ) -> CreditLot:
-    """A new lot of `units`; granting again for the same source, even concurrently,
-    returns the first lot."""
+    """A new lot of `units` (paying only for `class_type_ids` when given); granting again
+    for the same source, even concurrently, returns the first lot."""
     existing = await repository.lot_for_source(session, organization_id, source)
     if existing is not None:
         return _same_member(existing, member_id)
@@ -54,6 +55,7 @@ async def grant(
         remaining_units=units,
         expires_at=expires_at,
         valid_days_after_first_use=valid_days_after_first_use,
+        class_type_ids=class_type_ids,
         source_type=source.kind,
         source_id=source.id,
     )
@@ -80,16 +82,21 @@ async def take(
     at: datetime,
     source: Source,
     kind: str = "consume",
+    class_type_id: uuid.UUID | None = None,
     reason: str | None = None,
     actor_user_id: uuid.UUID | None = None,
 ) -> list[CreditEntry]:
-    """Draw `units` from the lots valid at `at`, first-expiring first, all or nothing.
-    Takes the member's credit lock, then locks their lots with credit left, so
-    concurrent charges cannot overdraw."""
+    """Draw `units` from the lots valid at `at` (and, for a class, paying for its type),
+    first-expiring first, all or nothing. Takes the member's credit lock, then locks
+    their lots with credit left, so concurrent charges cannot overdraw."""
     if kind not in TAKING_KINDS:
         raise ValueError(f"{kind} does not take credits")
     await repository.lock_member_credits(session, member_id)
-    lots = await repository.lots_with_credit_for_update(session, organization_id, member_id)
+    lots = [
+        lot
+        for lot in await repository.lots_with_credit_for_update(session, organization_id, member_id)
+        if kind != "consume" or _pays_for(lot, class_type_id)
+    ]
     done = await repository.entries_for_source(session, organization_id, source, kind)
     if done:  # looked at after the lock, so a concurrent charge for this source is seen
         return [_same_member(entry, member_id) for entry in done]
@@ -148,6 +155,54 @@ async def refund(
     return refunds
 
 
+async def revoke_grant(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    granted_by: Source,
+    units: int,
+    source: Source,
+    reason: str,
+    actor_user_id: uuid.UUID | None = None,
+) -> int:
+    """Take back up to `units` of what `granted_by` granted, from that very lot and only
+    what it still holds (used or expired credits cannot come back). Locks the lot;
+    idempotent per `source`. Returns the units taken."""
+    lot = await repository.lot_for_source(session, organization_id, granted_by)
+    if lot is None:
+        return 0
+    await repository.lock_member_credits(session, lot.member_id)
+    lot = (await repository.lots_for_update(session, [lot.id]))[lot.id]
+    done = await repository.entries_for_source(session, organization_id, source, "adjust")
+    if done:
+        return -sum(entry.units for entry in done)
+    counting = lot.expires_at is None or lot.expires_at > time.now()
+    taken = min(units, lot.remaining_units) if counting else 0
+    if taken > 0:
+        lot.remaining_units -= taken
+        await repository.add(
+            session,
+            _entry(lot, "adjust", -taken, source, reason=reason, actor_user_id=actor_user_id),
+        )
+    return taken
+
+
+async def granted_units(
+    session: AsyncSession, *, organization_id: uuid.UUID, granted_by: Source
+) -> int:
+    """How many units the lot `granted_by` granted (0 if it granted none)."""
+    lot = await repository.lot_for_source(session, organization_id, granted_by)
+    return lot.granted_units if lot is not None else 0
+
+
+async def grant_untouched(
+    session: AsyncSession, *, organization_id: uuid.UUID, granted_by: Source
+) -> bool:
+    """Whether the lot `granted_by` granted still holds all of it: nothing used."""
+    lot = await repository.lot_for_source(session, organization_id, granted_by)
+    return lot is not None and lot.remaining_units == lot.granted_units
+
+
 def _refund_shares(consumed: Sequence[CreditEntry], percent: int) -> list[tuple[CreditEntry, int]]:
     """`percent` of the whole charge, rounded down once, spread over the lots that paid in
     the order they paid, never more than each paid."""
@@ -185,6 +240,23 @@ async def balance(
     session: AsyncSession, *, organization_id: uuid.UUID, member_id: uuid.UUID, at: datetime
 ) -> int:
     return await repository.balance(session, organization_id, member_id, at)
+
+
+async def available_for_class(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    member_id: uuid.UUID,
+    at: datetime,
+    class_type_id: uuid.UUID | None,
+) -> int:
+    """Units that could pay for a class of this type starting at `at` (no lock taken)."""
+    lots = await repository.lots_of(session, organization_id, member_id)
+    return sum(
+        lot.remaining_units
+        for lot in lots
+        if _pays_for(lot, class_type_id) and _state(lot).usable_at(at)
+    )
 
 
 async def adjust(
@@ -265,6 +337,11 @@ def _same_member(row: T, member_id: uuid.UUID) -> T:
     if row.member_id != member_id:
         raise ValueError("this source was already used for another member")
     return row
+
+
+def _pays_for(lot: CreditLot, class_type_id: uuid.UUID | None) -> bool:
+    """Unrestricted lots pay for any class; restricted ones only for their class types."""
+    return lot.class_type_ids is None or class_type_id in lot.class_type_ids
 
 
 def _state(lot: CreditLot) -> LotState:

@@ -22,7 +22,7 @@ def frozen(at: datetime) -> Iterator[None]:
     global _frozen_at  # noqa: PLW0603 - the process-wide clock is the point
     if at.tzinfo is None:
         raise ValueError("freeze the clock with an aware datetime")
-    previous, _frozen_at = _frozen_at, at
+    previous, _frozen_at = _frozen_at, at.astimezone(UTC)
     try:
         yield
     finally:

@@ -140,3 +140,11 @@ async def own_member_id(session: AsyncSession, actor: Actor) -> uuid.UUID:
     if member is None:
         raise MemberNotFound()
     return member.id
+
+
+async def email_of(
+    session: AsyncSession, organization_id: uuid.UUID, member_id: uuid.UUID
+) -> str | None:
+    """Where to write to a member, for notices."""
+    found = await repository.with_user(session, organization_id, member_id)
+    return found[1].email if found else None

@@ -41,6 +41,10 @@ class Action(StrEnum):
     view_audit_log = "view_audit_log"
     adjust_credits = "adjust_credits"
     manage_plans = "manage_plans"
+    manage_memberships = "manage_memberships"
+    sell_at_desk = "sell_at_desk"
+    view_orders = "view_orders"
+    refund_orders = "refund_orders"
 
 
 MINIMUM_ROLE: dict[Action, Role] = {
@@ -53,6 +57,10 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.view_audit_log: Role.admin,
     Action.adjust_credits: Role.receptionist,
     Action.manage_plans: Role.admin,
+    Action.manage_memberships: Role.receptionist,
+    Action.sell_at_desk: Role.receptionist,
+    Action.view_orders: Role.receptionist,
+    Action.refund_orders: Role.admin,
 }
 
 

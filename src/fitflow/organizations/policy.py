@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from itertools import pairwise
+from collections.abc import Mapping
+from datetime import time
+from itertools import combinations, pairwise
 from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, model_validator
@@ -22,6 +24,47 @@ class StrikeRule(Strict):
     limit: int = Field(ge=1, le=1000)
     window_days: int = Field(ge=1, le=366)
     ban_days: int = Field(ge=1, le=366)
+
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MIDNIGHT = time(0, 0)
+
+
+class PricingTier(Strict):
+    """Classes starting on these weekdays within [starts, ends) local time cost
+    `credit_percent` of their class type's credit cost (peak above 100, off-peak below).
+    `ends` of 00:00 means the end of the day."""
+
+    name: str = Field(min_length=1, max_length=60)
+    weekdays: list[Weekday] = Field(min_length=1, max_length=7)
+    starts: time
+    ends: time
+    credit_percent: int = Field(ge=0, le=1000)
+
+    @model_validator(mode="after")
+    def _sensible_window(self) -> PricingTier:
+        if len(set(self.weekdays)) != len(self.weekdays):
+            raise ValueError("weekdays must not repeat")
+        if self.starts.tzinfo is not None or self.ends.tzinfo is not None:
+            raise ValueError("starts and ends are local wall-clock times, without an offset")
+        if any(t.second or t.microsecond for t in (self.starts, self.ends)):
+            raise ValueError("starts and ends are whole minutes (HH:MM)")
+        if self.ends != MIDNIGHT and self.ends <= self.starts:
+            raise ValueError("ends must be after starts (00:00 means the end of the day)")
+        return self
+
+    def minutes(self) -> tuple[int, int]:
+        """The window as minutes after local midnight, end exclusive."""
+        end = 24 * 60 if self.ends == MIDNIGHT else self.ends.hour * 60 + self.ends.minute
+        return self.starts.hour * 60 + self.starts.minute, end
+
+
+def _overlap(first: PricingTier, second: PricingTier) -> bool:
+    if not set(first.weekdays) & set(second.weekdays):
+        return False
+    (a_start, a_end), (b_start, b_end) = first.minutes(), second.minutes()
+    return a_start < b_end and b_start < a_end
 
 
 def default_tiers() -> list[CancellationTier]:
@@ -46,6 +89,20 @@ class Policy(Strict):
     checkin_opens_seconds: Seconds = 1800
     checkin_grace_seconds: Seconds = 600
     strikes: StrikeRule | None = None
+    pricing_tiers: list[PricingTier] = Field(default_factory=list, max_length=50)
+    max_freeze_days: int = Field(30, ge=0, le=366)
+    members_can_freeze: bool = False
+    members_can_cancel: bool = False
+
+    @model_validator(mode="after")
+    def _pricing_tiers_do_not_overlap(self) -> Policy:
+        for first, second in combinations(self.pricing_tiers, 2):
+            if _overlap(first, second):
+                raise ValueError(
+                    f"pricing tiers {first.name!r} and {second.name!r} overlap;"
+                    " a class must fall in at most one tier"
+                )
+        return self
 
     @model_validator(mode="after")
     def _tiers_are_ordered(self) -> Policy:
@@ -76,6 +133,10 @@ class PolicyUpdate(Strict):
     checkin_opens_seconds: Seconds | None = None
     checkin_grace_seconds: Seconds | None = None
     strikes: StrikeRule | None = None
+    pricing_tiers: list[PricingTier] | None = Field(None, max_length=50)
+    max_freeze_days: int | None = Field(None, ge=0, le=366)
+    members_can_freeze: bool | None = None
+    members_can_cancel: bool | None = None
 
 
 def merged(current: Policy, update: PolicyUpdate) -> Policy:
@@ -90,3 +151,8 @@ def merged(current: Policy, update: PolicyUpdate) -> Policy:
             for error in exc.errors()
         ]
         raise InvalidPolicy(data={"problems": problems}) from exc
+
+
+def policy_of(stored: Mapping[str, object]) -> Policy:
+    """The studio's stored policy with today's defaults for fields added since it was saved."""
+    return Policy.model_validate(stored)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -227,3 +228,8 @@ async def showcase(session: AsyncSession, limit: int) -> list[OrganizationRead]:
 
 async def by_slug(session: AsyncSession, slug: str) -> Organization | None:
     return await repository.by_slug(session, slug)
+
+
+async def by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Organization]:
+    """Studios by id, for jobs that work across studios."""
+    return {organization.id: organization for organization in await repository.by_ids(session, ids)}

@@ -14,7 +14,7 @@ PLAN_SHAPE = (
     " AND validity_starts IS NOT NULL AND billing_period IS NULL AND weekly_class_cap IS NULL)"
     " OR (kind = 'unlimited' AND credit_units IS NULL AND validity_starts IS NULL"
     " AND (billing_period IS NOT NULL) <> (validity_days IS NOT NULL))"
-    " OR (kind = 'drop_in' AND credit_units IS NULL AND validity_days IS NULL"
+    " OR (kind = 'drop_in' AND credit_units IS NULL AND validity_days > 0"
     " AND validity_starts IS NULL AND billing_period IS NULL AND weekly_class_cap IS NULL)"
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -33,3 +34,19 @@ async def on_sale(
     """The studio's plans not archived, oldest first."""
     query = select(Plan).where(Plan.organization_id == organization_id, Plan.archived_at.is_(None))
     return await keyset_page(session, query, key=(Plan.created_at, Plan.id), params=params)
+
+
+async def drop_ins_on_sale(session: AsyncSession, organization_id: uuid.UUID) -> Sequence[Plan]:
+    """Drop-in plans not archived and not intro offers, cheapest first."""
+    return (
+        await session.scalars(
+            select(Plan)
+            .where(
+                Plan.organization_id == organization_id,
+                Plan.kind == "drop_in",
+                Plan.archived_at.is_(None),
+                Plan.intro_offer.is_(False),
+            )
+            .order_by(Plan.price_minor, Plan.created_at, Plan.id)
+        )
+    ).all()

@@ -52,7 +52,10 @@ class DropInPlanCreate(PlanBase):
     """One class, with an optional price for people who are not members."""
 
     kind: Literal["drop_in"]
-    non_member_price_minor: Price | None = None
+    non_member_price_minor: Price | None = Field(
+        None, description="Price for people who hold no membership; the price otherwise"
+    )
+    validity_days: int = Field(30, ge=1, le=3660, description="Days the pass stays usable")
 
 
 PlanCreate = Annotated[

@@ -82,3 +82,29 @@ async def archive_plan(session: AsyncSession, actor: Actor, plan_id: uuid.UUID) 
             subject_id=plan.id,
         )
     return PlanRead.of(plan)
+
+
+async def plan_by_id(session: AsyncSession, organization_id: uuid.UUID, plan_id: uuid.UUID) -> Plan:
+    """A plan of this studio, archived or not; 404 otherwise."""
+    plan = await repository.by_id(session, organization_id, plan_id)
+    if plan is None:
+        raise PlanNotFound()
+    return plan
+
+
+async def drop_in_for(
+    session: AsyncSession, organization_id: uuid.UUID, class_type_id: uuid.UUID | None
+) -> Plan | None:
+    """The cheapest drop-in on sale that pays for this class type."""
+    for plan in await repository.drop_ins_on_sale(session, organization_id):
+        if plan.class_type_ids is None or class_type_id in plan.class_type_ids:
+            return plan
+    return None
+
+
+def price_for(plan: Plan, *, holds_membership: bool) -> int:
+    """What a person pays for the plan: the non-member price, where the plan has one,
+    for someone who holds no membership."""
+    if holds_membership or plan.non_member_price_minor is None:
+        return plan.price_minor
+    return plan.non_member_price_minor

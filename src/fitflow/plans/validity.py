@@ -84,18 +84,23 @@ def validity_window(
 
 
 def extend_by_days(valid_until: datetime, *, timezone: str, days: int) -> datetime:
-    """`valid_until` pushed later by `days` local days, returned in UTC.
+    """`valid_until` pushed later by `days` local days, returned in UTC."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    return shift_by_days(valid_until, timezone=timezone, days=days)
+
+
+def shift_by_days(at: datetime, *, timezone: str, days: int) -> datetime:
+    """`at` moved by `days` local days (earlier when negative), returned in UTC.
 
     A start of a local day stays the start of a local day; any other instant keeps its
     local wall-clock time.
     """
-    if days < 0:
-        raise ValueError("days must not be negative")
-    day = local_day(valid_until, timezone)
+    day = local_day(at, timezone)
     new_day = day + timedelta(days=days)
-    if valid_until == start_of_local_day(day, timezone):
+    if at == start_of_local_day(day, timezone):
         return start_of_local_day(new_day, timezone)
-    wall = valid_until.astimezone(ZoneInfo(timezone))
+    wall = at.astimezone(ZoneInfo(timezone))
     return datetime.combine(new_day, wall.time(), tzinfo=wall.tzinfo).astimezone(UTC)
 
 

@@ -1,0 +1,1 @@
+"""How a member pays for a class: membership, pass, credits, or payment required."""

@@ -1,0 +1,1 @@
+"""What a member owns: unlimited memberships and drop-in passes, with freezes and cancellation."""

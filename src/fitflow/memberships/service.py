@@ -1,0 +1,422 @@
+"""Membership use cases: grant from a plan, read, freeze, unfreeze and cancel. Every
+change locks the membership row first, so two desks acting at once queue."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fitflow.audit import service as audit
+from fitflow.kit import time
+from fitflow.kit.errors import PermissionDenied
+from fitflow.kit.pagination import Page, PageParams
+from fitflow.kit.source import Source
+from fitflow.members import service as members
+from fitflow.members.errors import MemberNotFound
+from fitflow.memberships import repository, state
+from fitflow.memberships.errors import (
+    AlreadyFrozen,
+    CancellationScheduled,
+    FreezeNotAllowed,
+    MembershipNotCurrent,
+    MembershipNotFound,
+    NotFrozen,
+)
+from fitflow.memberships.models import Membership, MembershipFreeze
+from fitflow.memberships.schemas import FreezeCreate, FreezeRead, MembershipRead
+from fitflow.organizations.models import Organization
+from fitflow.organizations.permissions import Action, Actor, allowed
+from fitflow.organizations.policy import policy_of
+from fitflow.plans.models import Plan
+from fitflow.plans.validity import (
+    FreezeTooLong,
+    check_freeze,
+    extend_by_days,
+    local_day,
+    remaining_freeze_allowance,
+    shift_by_days,
+    start_of_local_day,
+    validity_window,
+)
+
+MONTHS = {"month": 1, "year": 12}
+
+
+async def grant(
+    session: AsyncSession,
+    *,
+    organization: Organization,
+    member_id: uuid.UUID,
+    plan: Plan,
+    source: Source,
+    at: datetime,
+) -> Membership:
+    """The membership (unlimited) or pass (drop-in) that `plan` sells, valid from the
+    local day of `at`; granting again for the same source returns the first one."""
+    existing = await repository.for_source(session, organization.id, source)
+    if existing is not None:
+        return existing
+    valid_from, valid_until = validity_window(
+        at,
+        timezone=organization.timezone,
+        days=None if plan.billing_period else plan.validity_days,
+        months=MONTHS.get(plan.billing_period or ""),
+    )
+    membership = Membership(
+        organization_id=organization.id,
+        member_id=member_id,
+        plan_id=plan.id,
+        kind=plan.kind,
+        name=plan.name,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        weekly_class_cap=plan.weekly_class_cap,
+        class_allowance=1 if plan.kind == "drop_in" else None,
+        class_type_ids=plan.class_type_ids,
+        source_type=source.kind,
+        source_id=source.id,
+    )
+    await repository.add(session, membership)
+    return membership
+
+
+async def memberships_of(
+    session: AsyncSession,
+    actor: Actor,
+    organization: Organization,
+    *,
+    member_id: uuid.UUID | None,
+    params: PageParams,
+) -> Page[MembershipRead]:
+    """A member's memberships, newest first: the caller's own when `member_id` is None;
+    staff may read anyone's, a member only their own (another's answers 404)."""
+    own = await _own_member_id(session, actor)
+    target = member_id or own
+    if target is None:
+        raise MemberNotFound()
+    if target != own:
+        if not allowed(actor, Action.view_any_member):
+            raise MemberNotFound()
+        await members.ensure_member(session, organization.id, target)
+    rows, cursor = await repository.page_of_member(session, organization.id, target, params)
+    found = [row[0] for row in rows]
+    freezes = await repository.freezes_of(session, (m.id for m in found))
+    now = time.now()
+    items = [read(m, freezes.get(m.id, []), organization, now) for m in found]
+    return Page(items=items, next_cursor=cursor)
+
+
+async def freeze(
+    session: AsyncSession,
+    actor: Actor,
+    organization: Organization,
+    membership_id: uuid.UUID,
+    body: FreezeCreate,
+) -> MembershipRead:
+    """Pause a membership for some local days, pushing its end back by as many, within
+    the studio's cap on freeze days (staff, or the member where policy allows)."""
+    policy = policy_of(organization.policy)
+    membership, freezes = await _for_change(
+        session, actor, membership_id, member_may=policy.members_can_freeze
+    )
+    now, timezone = time.now(), organization.timezone
+    today = local_day(now, timezone)
+    _require_current(membership, freezes, now, timezone)
+    if membership.cancel_at is not None:
+        raise CancellationScheduled()
+    if state.open_freeze(freezes, today) is not None:
+        raise AlreadyFrozen()
+    starts_on = body.starts_on or today
+    _check_freeze_start(membership, starts_on, today, timezone)
+    try:
+        check_freeze(body.days, state.freeze_days_used(freezes), policy.max_freeze_days)
+    except FreezeTooLong as too_long:
+        raise FreezeNotAllowed(
+            f"A freeze of {body.days} days is more than the {too_long.allowance} left.",
+            data={"requested_days": body.days, "days_left": too_long.allowance},
+        ) from too_long
+    added = MembershipFreeze(
+        organization_id=organization.id,
+        membership_id=membership.id,
+        starts_on=starts_on,
+        ends_on=starts_on + timedelta(days=body.days),
+        actor_user_id=actor.user_id,
+    )
+    membership.valid_until = extend_by_days(
+        membership.valid_until, timezone=timezone, days=body.days
+    )
+    await _save(session, membership, [*freezes, added], now, timezone, added)
+    await _audit(session, actor, membership, "membership.frozen", starts_on=str(starts_on))
+    return read(membership, [*freezes, added], organization, now)
+
+
+async def unfreeze(
+    session: AsyncSession, actor: Actor, organization: Organization, membership_id: uuid.UUID
+) -> MembershipRead:
+    """End the running (or call off the planned) freeze today; the unused days come off
+    the membership's end again."""
+    policy = policy_of(organization.policy)
+    membership, freezes = await _for_change(
+        session, actor, membership_id, member_may=policy.members_can_freeze
+    )
+    now, timezone = time.now(), organization.timezone
+    today = local_day(now, timezone)
+    running = state.open_freeze(freezes, today)
+    if running is None:
+        raise NotFrozen()
+    unused = _end_freeze(running, today, now)
+    membership.valid_until = shift_by_days(membership.valid_until, timezone=timezone, days=-unused)
+    await _save(session, membership, freezes, now, timezone)
+    await _audit(session, actor, membership, "membership.unfrozen", days_returned=unused)
+    return read(membership, freezes, organization, now)
+
+
+async def cancel(
+    session: AsyncSession,
+    actor: Actor,
+    organization: Organization,
+    membership_id: uuid.UUID,
+    *,
+    at_period_end: bool,
+) -> MembershipRead:
+    """Cancel now, or at the end of the paid period (staff, or the member where policy
+    allows). Cancelling now also ends a running or planned freeze."""
+    policy = policy_of(organization.policy)
+    membership, freezes = await _for_change(
+        session, actor, membership_id, member_may=policy.members_can_cancel
+    )
+    now, timezone = time.now(), organization.timezone
+    _require_current(membership, freezes, now, timezone)
+    if at_period_end:
+        membership.cancel_at = min(
+            membership.cancel_at or membership.valid_until, membership.valid_until
+        )
+    else:
+        membership.cancel_at = now
+        running = state.open_freeze(freezes, local_day(now, timezone))
+        if running is not None:
+            _end_freeze(running, local_day(now, timezone), now)
+    await _save(session, membership, freezes, now, timezone)
+    await _audit(
+        session,
+        actor,
+        membership,
+        "membership.cancelled",
+        at_period_end=at_period_end,
+        cancel_at=membership.cancel_at.isoformat(),
+    )
+    return read(membership, freezes, organization, now)
+
+
+def read(
+    membership: Membership,
+    freezes: Sequence[MembershipFreeze],
+    organization: Organization,
+    now: datetime,
+) -> MembershipRead:
+    """The membership as its owner and staff see it, with its state at `now`."""
+    used = state.freeze_days_used(freezes)
+    cap = policy_of(organization.policy).max_freeze_days
+    return MembershipRead(
+        id=membership.id,
+        member_id=membership.member_id,
+        plan_id=membership.plan_id,
+        kind=membership.kind,
+        name=membership.name,
+        status=state.status_at(membership, freezes, now, organization.timezone).value,
+        valid_from=membership.valid_from,
+        valid_until=membership.valid_until,
+        cancel_at=membership.cancel_at,
+        weekly_class_cap=membership.weekly_class_cap,
+        class_allowance=membership.class_allowance,
+        classes_used=membership.classes_used,
+        class_type_ids=membership.class_type_ids,
+        freeze_days_used=used,
+        freeze_days_left=remaining_freeze_allowance(used, cap),
+        freezes=[
+            FreezeRead(starts_on=f.starts_on, ends_on=f.ends_on, days=f.days) for f in freezes
+        ],
+        created_at=membership.created_at,
+    )
+
+
+async def _own_member_id(session: AsyncSession, actor: Actor) -> uuid.UUID | None:
+    try:
+        return await members.own_member_id(session, actor)
+    except MemberNotFound:
+        return None
+
+
+async def _for_change(
+    session: AsyncSession, actor: Actor, membership_id: uuid.UUID, *, member_may: bool
+) -> tuple[Membership, list[MembershipFreeze]]:
+    """The membership locked for a change the actor may make: staff always; its member
+    only when the studio's policy lets members do this. Another's answers 404."""
+    membership = await repository.by_id(session, actor.organization_id, membership_id, lock=True)
+    if membership is None:
+        raise MembershipNotFound()
+    if not allowed(actor, Action.manage_memberships):
+        if await _own_member_id(session, actor) != membership.member_id:
+            raise MembershipNotFound()
+        if not member_may:
+            raise PermissionDenied(
+                "The studio does not let members do this themselves; ask at the desk.",
+                data={"action": Action.manage_memberships.value},
+            )
+    freezes = (await repository.freezes_of(session, [membership.id])).get(membership.id, [])
+    return membership, freezes
+
+
+def _require_current(
+    membership: Membership, freezes: Sequence[MembershipFreeze], now: datetime, timezone: str
+) -> None:
+    if state.status_at(membership, freezes, now, timezone) in (
+        state.Status.cancelled,
+        state.Status.expired,
+    ):
+        raise MembershipNotCurrent()
+
+
+def _check_freeze_start(
+    membership: Membership, starts_on: date, today: date, timezone: str
+) -> None:
+    if starts_on < today:
+        raise FreezeNotAllowed("A freeze cannot start in the past.")
+    if start_of_local_day(starts_on, timezone) >= membership.valid_until:
+        raise FreezeNotAllowed("A freeze must start before the membership ends.")
+
+
+def _end_freeze(freeze: MembershipFreeze, today: date, now: datetime) -> int:
+    """End `freeze` as of today (or call it off if it has not started); the days it will
+    no longer use."""
+    new_end = max(today, freeze.starts_on)
+    unused = (freeze.ends_on - new_end).days
+    freeze.ends_on = new_end
+    freeze.ended_early_at = now
+    return unused
+
+
+async def _save(
+    session: AsyncSession,
+    membership: Membership,
+    freezes: Sequence[MembershipFreeze],
+    now: datetime,
+    timezone: str,
+    *added: MembershipFreeze,
+) -> None:
+    membership.status = state.status_at(membership, freezes, now, timezone).value
+    await repository.add(session, membership, *added)
+
+
+async def _audit(
+    session: AsyncSession, actor: Actor, membership: Membership, action: str, **data: object
+) -> None:
+    await audit.record(
+        session,
+        action,
+        actor_user_id=actor.user_id,
+        organization_id=membership.organization_id,
+        subject_type="membership",
+        subject_id=membership.id,
+        data={"member_id": str(membership.member_id), **data},
+    )
+
+
+async def usable_for_class(
+    session: AsyncSession,
+    organization: Organization,
+    member_id: uuid.UUID,
+    *,
+    at: datetime,
+    class_type_id: uuid.UUID | None,
+    lock: bool,
+) -> tuple[list[Membership], list[str]]:
+    """The member's memberships that could pay for a class of this type starting at `at`
+    (unlimited ones first, then passes, soonest-ending first), and why the others cannot.
+    With `lock`, the candidates are locked in id order, so two charges against one
+    membership queue. Weekly caps are the caller's to count."""
+    candidates = await repository.covering_candidates(
+        session, organization.id, member_id, at, lock=lock
+    )
+    freezes = await repository.freezes_of(session, (m.id for m in candidates))
+    usable, reasons = [], []
+    for membership in candidates:
+        reason = _why_not(
+            membership, freezes.get(membership.id, []), at, class_type_id, organization
+        )
+        if reason is None:
+            usable.append(membership)
+        else:
+            reasons.append(reason)
+    usable.sort(key=lambda m: (m.kind != "unlimited", state.coverage_end(m), m.id))
+    return usable, reasons
+
+
+def _why_not(
+    membership: Membership,
+    freezes: Sequence[MembershipFreeze],
+    at: datetime,
+    class_type_id: uuid.UUID | None,
+    organization: Organization,
+) -> str | None:
+    if not state.covers(membership, freezes, at, organization.timezone):
+        return "membership_frozen"
+    if membership.class_type_ids is not None and class_type_id not in membership.class_type_ids:
+        return "class_type_not_covered"
+    if (
+        membership.class_allowance is not None
+        and membership.classes_used >= membership.class_allowance
+    ):
+        return "pass_used"
+    return None
+
+
+async def record_use(session: AsyncSession, membership: Membership) -> None:
+    """Count one more class paid by a membership the caller holds locked."""
+    membership.classes_used += 1
+    await session.flush()
+
+
+async def release_use(
+    session: AsyncSession, organization_id: uuid.UUID, membership_id: uuid.UUID
+) -> None:
+    """Give back a use (a class cancelled in full); locks the membership."""
+    membership = await repository.by_id(session, organization_id, membership_id, lock=True)
+    if membership is not None and membership.classes_used > 0:
+        membership.classes_used -= 1
+        await session.flush()
+
+
+async def holds_membership(
+    session: AsyncSession, organization_id: uuid.UUID, member_id: uuid.UUID, at: datetime
+) -> bool:
+    """Whether the member holds an unlimited membership not ended at `at` (members pay
+    the member price for a drop-in)."""
+    return await repository.has_current(session, organization_id, member_id, at)
+
+
+async def cut_short(
+    session: AsyncSession, organization: Organization, membership_id: uuid.UUID, ends_at: datetime
+) -> datetime:
+    """End a membership at `ends_at` at the latest (a refund taking back part of what was
+    paid); never lengthens it. Locks the membership; returns where it now ends."""
+    membership = await repository.by_id(session, organization.id, membership_id, lock=True)
+    if membership is None:
+        raise MembershipNotFound()
+    membership.cancel_at = min(state.coverage_end(membership), ends_at)
+    freezes = (await repository.freezes_of(session, [membership.id])).get(membership.id, [])
+    await _save(session, membership, freezes, time.now(), organization.timezone)
+    return membership.cancel_at
+
+
+async def window_of(
+    session: AsyncSession, organization_id: uuid.UUID, membership_id: uuid.UUID
+) -> tuple[datetime, datetime, int]:
+    """`(valid_from, valid_until, classes_used)` of a membership, for refunds and voids."""
+    membership = await repository.by_id(session, organization_id, membership_id, lock=False)
+    if membership is None:
+        raise MembershipNotFound()
+    return membership.valid_from, membership.valid_until, membership.classes_used

@@ -1,0 +1,1 @@
+"""Orders and the money taken for them: desk payments today, Stripe in its own change."""

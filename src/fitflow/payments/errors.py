@@ -1,0 +1,37 @@
+from fitflow.kit.errors import AppError, Conflict, NotFound
+
+
+class OrderNotFound(NotFound):
+    code = "order_not_found"
+    message = "No such order in this studio."
+
+
+class PlanNotOnSale(Conflict):
+    code = "plan_not_on_sale"
+    message = "This plan is archived and no longer sold."
+
+
+class IntroOfferUsed(Conflict):
+    code = "intro_offer_already_used"
+    message = "This member has already had an intro offer."
+
+
+class RefundTooLarge(AppError):
+    status = 422
+    code = "refund_exceeds_payment"
+    message = "A refund cannot exceed what is left of the payment."
+
+
+class OrderNotVoidable(Conflict):
+    code = "order_not_voidable"
+    message = "Only a paid order with nothing refunded can be voided."
+
+
+class OrderInUse(Conflict):
+    code = "order_in_use"
+    message = "What this order granted has been used; refund it instead of voiding it."
+
+
+class OrderVoided(Conflict):
+    code = "order_voided"
+    message = "This order was voided."

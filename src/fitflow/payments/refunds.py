@@ -1,0 +1,186 @@
+"""Refunds and voids of orders. Money back takes back what the money granted, in
+proportion and never more: credits from the order's own lot (only those still unused),
+days from the order's membership. A void undoes an unused sale exactly."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fitflow.audit import service as audit
+from fitflow.credits import service as credits
+from fitflow.kit import time
+from fitflow.kit.source import Source
+from fitflow.memberships import service as memberships
+from fitflow.organizations.models import Organization
+from fitflow.organizations.permissions import Action, Actor, require
+from fitflow.payments import repository
+from fitflow.payments.errors import (
+    OrderInUse,
+    OrderNotFound,
+    OrderNotVoidable,
+    OrderVoided,
+    RefundTooLarge,
+)
+from fitflow.payments.models import Order, OrderRefund
+from fitflow.payments.schemas import OrderRead, RefundCreate, VoidRequest
+from fitflow.payments.service import order_source, read
+
+
+async def refund_order(
+    session: AsyncSession,
+    actor: Actor,
+    organization: Organization,
+    order_id: uuid.UUID,
+    body: RefundCreate,
+) -> OrderRead:
+    """Give back part or all of an order's money (admin+), taking back the same share of
+    what it granted. Locks the order, so concurrent refunds never exceed the payment."""
+    require(actor, Action.refund_orders)
+    order = await _locked(session, organization.id, order_id)
+    if order.status == "voided":
+        raise OrderVoided()
+    refundable = order.amount_minor - order.refunded_minor
+    if body.amount_minor > refundable:
+        raise RefundTooLarge(data={"refundable_minor": refundable})
+    refund = OrderRefund(
+        id=uuid.uuid4(),
+        organization_id=organization.id,
+        order_id=order.id,
+        kind="refund",
+        amount_minor=body.amount_minor,
+        reason=body.reason,
+        actor_user_id=actor.user_id,
+    )
+    order.refunded_minor += body.amount_minor
+    order.status = (
+        "refunded" if order.refunded_minor == order.amount_minor else "partially_refunded"
+    )
+    # The share of the grant matching all the money refunded so far; what earlier
+    # refunds took is subtracted, so several partial refunds add up to one.
+    await _take_back(
+        session, organization, order, refund, share=(order.refunded_minor, order.amount_minor)
+    )
+    await repository.add(session, refund)
+    await _audit(session, actor, order, "order.refunded", refund)
+    return await read(session, order)
+
+
+async def void_order(
+    session: AsyncSession,
+    actor: Actor,
+    organization: Organization,
+    order_id: uuid.UUID,
+    body: VoidRequest,
+) -> OrderRead:
+    """Undo a sale made by mistake (admin+): only a paid order whose grant is untouched,
+    which is then taken back whole and the money recorded as returned."""
+    require(actor, Action.refund_orders)
+    order = await _locked(session, organization.id, order_id)
+    if order.status != "paid":
+        raise OrderNotVoidable()
+    if not await _grant_untouched(session, organization, order):
+        raise OrderInUse()
+    refund = OrderRefund(
+        id=uuid.uuid4(),
+        organization_id=organization.id,
+        order_id=order.id,
+        kind="void",
+        amount_minor=order.amount_minor,
+        reason=body.reason,
+        actor_user_id=actor.user_id,
+    )
+    order.refunded_minor, order.status = order.amount_minor, "voided"
+    await _take_back(session, organization, order, refund, share=(1, 1))
+    await repository.add(session, refund)
+    await _audit(session, actor, order, "order.voided", refund)
+    return await read(session, order)
+
+
+async def _locked(session: AsyncSession, organization_id: uuid.UUID, order_id: uuid.UUID) -> Order:
+    order = await repository.by_id(session, organization_id, order_id, lock=True)
+    if order is None:
+        raise OrderNotFound()
+    return order
+
+
+async def _take_back(
+    session: AsyncSession,
+    organization: Organization,
+    order: Order,
+    refund: OrderRefund,
+    *,
+    share: tuple[int, int],
+) -> None:
+    refunded, paid = share
+    if order.granted_lot_id is not None:
+        refund.revoked_units = await _revoke_credits(session, organization, order, refund, share)
+    elif order.granted_membership_id is not None:
+        valid_from, valid_until, _ = await memberships.window_of(
+            session, organization.id, order.granted_membership_id
+        )
+        kept_until = valid_from + (valid_until - valid_from) * (paid - refunded) // paid
+        refund.membership_ends_at = await memberships.cut_short(
+            session, organization, order.granted_membership_id, max(kept_until, time.now())
+        )
+
+
+async def _revoke_credits(
+    session: AsyncSession,
+    organization: Organization,
+    order: Order,
+    refund: OrderRefund,
+    share: tuple[int, int],
+) -> int:
+    refunded, paid = share
+    granted = await credits.granted_units(
+        session, organization_id=organization.id, granted_by=order_source(order)
+    )
+    earlier = sum(row.revoked_units for row in await repository.refunds_of(session, order.id))
+    owed = granted * refunded // paid - earlier
+    if owed <= 0:
+        return 0
+    return await credits.revoke_grant(
+        session,
+        organization_id=organization.id,
+        granted_by=order_source(order),
+        units=owed,
+        source=Source("order_refund", str(refund.id)),
+        reason=f"order refunded: {refund.reason}",
+        actor_user_id=refund.actor_user_id,
+    )
+
+
+async def _grant_untouched(session: AsyncSession, organization: Organization, order: Order) -> bool:
+    if order.granted_lot_id is not None:
+        return await credits.grant_untouched(
+            session, organization_id=organization.id, granted_by=order_source(order)
+        )
+    if order.granted_membership_id is not None:
+        _, _, used = await memberships.window_of(
+            session, organization.id, order.granted_membership_id
+        )
+        return used == 0
+    return True
+
+
+async def _audit(
+    session: AsyncSession, actor: Actor, order: Order, action: str, refund: OrderRefund
+) -> None:
+    ends_at: datetime | None = refund.membership_ends_at
+    await audit.record(
+        session,
+        action,
+        actor_user_id=actor.user_id,
+        organization_id=order.organization_id,
+        subject_type="order",
+        subject_id=order.id,
+        data={
+            "amount_minor": refund.amount_minor,
+            "reason": refund.reason,
+            "revoked_units": refund.revoked_units,
+            "membership_ends_at": ends_at.isoformat() if ends_at else None,
+        },
+    )

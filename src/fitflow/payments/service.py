@@ -1,0 +1,144 @@
+"""Desk sales: staff record money taken at the desk, and the order grants what the plan
+sells in the same transaction, so a sale and its grant commit together or not at all."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fitflow.audit import service as audit
+from fitflow.credits import service as credits
+from fitflow.kit import time
+from fitflow.kit.pagination import Page, PageParams
+from fitflow.kit.source import Source
+from fitflow.members import service as members
+from fitflow.memberships import service as memberships
+from fitflow.organizations.models import Organization
+from fitflow.organizations.permissions import Action, Actor, require
+from fitflow.payments import repository
+from fitflow.payments.errors import IntroOfferUsed, OrderNotFound, PlanNotOnSale
+from fitflow.payments.models import Order
+from fitflow.payments.schemas import DeskOrderCreate, OrderRead, RefundRead
+from fitflow.plans import service as plans
+from fitflow.plans.models import Plan
+from fitflow.plans.validity import validity_window
+
+
+def order_source(order: Order) -> Source:
+    """The source a grant names, so that granting for an order happens once."""
+    return Source("order", str(order.id))
+
+
+async def sell_at_desk(
+    session: AsyncSession, actor: Actor, organization: Organization, body: DeskOrderCreate
+) -> OrderRead:
+    """Record a plan paid at the desk and grant what it sells (receptionist+). The price
+    is the plan's, snapshotted; an intro offer sells once per member."""
+    require(actor, Action.sell_at_desk)
+    await members.ensure_member(session, organization.id, body.member_id)
+    plan = await plans.plan_by_id(session, organization.id, body.plan_id)
+    if plan.archived_at is not None:
+        raise PlanNotOnSale()
+    now = time.now()
+    member = await memberships.holds_membership(session, organization.id, body.member_id, now)
+    order = Order(
+        id=uuid.uuid4(),
+        organization_id=organization.id,
+        member_id=body.member_id,
+        plan_id=plan.id,
+        plan_kind=plan.kind,
+        description=plan.name,
+        amount_minor=plans.price_for(plan, holds_membership=member),
+        currency=plan.currency,
+        intro_offer=plan.intro_offer,
+        method=body.method,
+        note=body.note,
+        created_by_user_id=actor.user_id,
+        paid_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            await repository.add(session, order)
+    except IntegrityError as exc:  # the partial unique index on intro offers
+        raise IntroOfferUsed() from exc
+    await _grant(session, organization, order, plan)
+    await audit.record(
+        session,
+        "order.created",
+        actor_user_id=actor.user_id,
+        organization_id=organization.id,
+        subject_type="order",
+        subject_id=order.id,
+        data={"member_id": str(order.member_id), "amount_minor": order.amount_minor},
+    )
+    return await read(session, order)
+
+
+async def _grant(
+    session: AsyncSession, organization: Organization, order: Order, plan: Plan
+) -> None:
+    """Grant what the plan sells, naming the order as the source."""
+    if plan.kind == "class_pack":
+        order.granted_lot_id = await _grant_credits(session, organization, order, plan)
+    else:
+        membership = await memberships.grant(
+            session,
+            organization=organization,
+            member_id=order.member_id,
+            plan=plan,
+            source=order_source(order),
+            at=order.paid_at,
+        )
+        order.granted_membership_id = membership.id
+    await session.flush()
+
+
+async def _grant_credits(
+    session: AsyncSession, organization: Organization, order: Order, plan: Plan
+) -> uuid.UUID:
+    """A lot of the pack's credits, expiring at the end of its last local day counted
+    from purchase, or (for packs that start on first use) that many days after it."""
+    if plan.credit_units is None or plan.validity_days is None:
+        raise ValueError("a class pack has credits and a validity")
+    from_purchase = plan.validity_starts == "purchase"
+    window = validity_window(order.paid_at, timezone=organization.timezone, days=plan.validity_days)
+    lot = await credits.grant(
+        session,
+        organization_id=organization.id,
+        member_id=order.member_id,
+        units=plan.credit_units,
+        source=order_source(order),
+        expires_at=window[1] if from_purchase else None,
+        valid_days_after_first_use=None if from_purchase else plan.validity_days,
+        class_type_ids=plan.class_type_ids,
+    )
+    return lot.id
+
+
+async def orders(
+    session: AsyncSession, actor: Actor, *, member_id: uuid.UUID | None, params: PageParams
+) -> Page[OrderRead]:
+    """The studio's orders, newest first, optionally one member's (receptionist+)."""
+    require(actor, Action.view_orders)
+    rows, cursor = await repository.page(
+        session, actor.organization_id, member_id=member_id, params=params
+    )
+    return Page(items=[OrderRead.model_validate(row[0]) for row in rows], next_cursor=cursor)
+
+
+async def order(session: AsyncSession, actor: Actor, order_id: uuid.UUID) -> OrderRead:
+    """One order with its refunds (receptionist+)."""
+    require(actor, Action.view_orders)
+    found = await repository.by_id(session, actor.organization_id, order_id)
+    if found is None:
+        raise OrderNotFound()
+    return await read(session, found)
+
+
+async def read(session: AsyncSession, order: Order) -> OrderRead:
+    refunds = await repository.refunds_of(session, order.id)
+    return OrderRead.model_validate(order).model_copy(
+        update={"refunds": [RefundRead.model_validate(row) for row in refunds]}
+    )
