@@ -7,11 +7,13 @@ import asyncio
 import pytest
 from sqlalchemy import text
 
-from fitflow import demo
+from fitflow import demo, demo_catalog
 from fitflow.auth.runtime import AuthRuntime
 from fitflow.cli import main
 from fitflow.config import Settings
 from fitflow.kit.db import Database
+from fitflow.organizations import service as organizations
+from fitflow.organizations.policy import policy_of
 from tests.conftest import table_count, truncate_all
 
 
@@ -29,6 +31,20 @@ class TestDemo:
         assert await table_count(database, "staff") == 5
         assert await table_count(database, "members") == 30
         assert await table_count(database, "users") == 35
+        assert await table_count(database, "plans") == 4
+        assert await table_count(database, "orders") == len(demo_catalog.HOLDINGS)
+        assert await table_count(database, "memberships") == 13
+        assert await table_count(database, "credit_lots") == 8
+
+    async def test_the_demo_studio_prices_weekday_evenings_as_peak(
+        self, database: Database, settings: Settings
+    ) -> None:
+        async with database.sessions() as session:
+            await demo.seed(session, AuthRuntime.from_settings(settings))
+            studio = await organizations.by_slug(session, demo.SLUG)
+        assert studio is not None
+        [peak] = policy_of(studio.policy).pricing_tiers
+        assert (peak.weekdays, peak.credit_percent) == (["mon", "tue", "wed", "thu", "fri"], 150)
 
     async def test_every_role_of_the_demo_has_a_login(self) -> None:
         roles = [login.role for login in demo.staff_logins() + demo.member_logins()]

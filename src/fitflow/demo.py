@@ -1,5 +1,6 @@
 """The demo studio: an owner, an admin, two trainers, a receptionist and thirty members,
-seeded idempotently (running it again changes nothing)."""
+with a catalog and members holding each kind of plan (`demo_catalog`), seeded
+idempotently (running it again changes nothing)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fitflow.auth import service as auth
 from fitflow.auth.models import User
 from fitflow.auth.runtime import AuthRuntime
+from fitflow.demo_catalog import desk_actor, seed_catalog
 from fitflow.members import service as members
 from fitflow.members.errors import AlreadyMember
 from fitflow.organizations import service as organizations
 from fitflow.organizations.errors import AlreadyStaff
+from fitflow.organizations.models import Organization
 from fitflow.organizations.permissions import Actor, Role
 from fitflow.organizations.schemas import OrganizationCreate
 
@@ -56,30 +59,41 @@ async def seed(session: AsyncSession, rt: AuthRuntime) -> list[DemoLogin]:
     """Create whatever of the demo studio is missing; returns every login."""
     owner_login, *other_staff = staff_logins()
     owner = await _user(session, rt, owner_login)
+    studio = await _studio(session, owner)
+    studio_id = studio.id
+    owner_actor = Actor(owner.id, studio_id, frozenset({Role.owner}))
+    staff = {}
+    for login in other_staff:
+        user = staff[login.email] = await _user(session, rt, login)
+        with contextlib.suppress(AlreadyStaff):
+            await organizations.add_staff(
+                session, owner_actor, email=user.email, role=Role(login.role)
+            )
+    member_ids = []
+    for login in member_logins():
+        user = await _user(session, rt, login)
+        with contextlib.suppress(AlreadyMember):
+            await members.join(session, user, studio_id)
+        member_ids.append(await members.own_member_id(session, Actor(user.id, studio_id)))
+    desk = desk_actor(staff[f"desk@{DOMAIN}"].id, studio_id)
+    await seed_catalog(session, owner_actor, desk, studio, member_ids)
+    return [owner_login, *other_staff, *member_logins()]
+
+
+async def _studio(session: AsyncSession, owner: User) -> Organization:
     studio = await organizations.by_slug(session, SLUG)
     if studio is None:
-        created = await organizations.create_organization(
+        await organizations.create_organization(
             session,
             owner,
             OrganizationCreate(
                 name="FitFlow Demo Studio", slug=SLUG, timezone="Europe/Berlin", currency="EUR"
             ),
         )
-        studio_id = created.id
-    else:
-        studio_id = studio.id
-    owner_actor = Actor(owner.id, studio_id, frozenset({Role.owner}))
-    for login in other_staff:
-        user = await _user(session, rt, login)
-        with contextlib.suppress(AlreadyStaff):
-            await organizations.add_staff(
-                session, owner_actor, email=user.email, role=Role(login.role)
-            )
-    for login in member_logins():
-        user = await _user(session, rt, login)
-        with contextlib.suppress(AlreadyMember):
-            await members.join(session, user, studio_id)
-    return [owner_login, *other_staff, *member_logins()]
+        studio = await organizations.by_slug(session, SLUG)
+    if studio is None:
+        raise RuntimeError("the demo studio was not created")
+    return studio
 
 
 async def _user(session: AsyncSession, rt: AuthRuntime, login: DemoLogin) -> User:

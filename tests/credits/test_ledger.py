@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from fitflow.audit.models import AuditEntry
 from fitflow.credits import service
@@ -15,7 +16,7 @@ from fitflow.credits.models import CreditEntry, CreditLot
 from fitflow.kit import time
 from fitflow.kit.db import Database
 from fitflow.kit.source import Source
-from tests.credits.conftest import Holder
+from tests.credits.conftest import Holder, make_holder
 
 ORDER = Source("order", "order-1")
 BOOKING = Source("booking", "booking-1")
@@ -192,6 +193,38 @@ class TestLedgerIsAppendOnlyAndConsistent:
                     select(func.sum(CreditEntry.units)).where(CreditEntry.lot_id == lot.id)
                 )
                 assert total == lot.remaining_units == 440
+
+    @pytest.mark.parametrize(
+        "statement",
+        [
+            "UPDATE credit_entries SET units = units + 100",
+            "DELETE FROM credit_entries",
+        ],
+    )
+    async def test_postgresql_refuses_to_change_or_remove_an_entry(
+        self, database: Database, holder: Holder, statement: str
+    ) -> None:
+        await grant(database, holder, 500, ORDER)
+        async with database.sessions() as session:
+            with pytest.raises(DBAPIError, match="append-only"):
+                async with session.begin_nested():
+                    await session.execute(text(statement))
+            assert await session.scalar(select(func.sum(CreditEntry.units))) == 500
+
+    async def test_a_source_used_for_one_member_is_refused_for_another(
+        self, client: httpx.AsyncClient, database: Database, holder: Holder
+    ) -> None:
+        other = await make_holder(client)
+        await grant(database, holder, 500, ORDER)
+        async with database.sessions() as session:
+            with pytest.raises(ValueError, match="another member"):
+                await service.grant(
+                    session,
+                    organization_id=holder.organization_id,
+                    member_id=other.member_id,
+                    units=500,
+                    source=ORDER,
+                )
 
 
 class TestStatementAndAdjustments:

@@ -178,6 +178,25 @@ class TestUpdateStudio:
             k: v for k, v in before.items() if k != "policy"
         }
 
+    async def test_pricing_tiers_are_stored_and_read_back_as_wall_clock_times(
+        self, client: httpx.AsyncClient, staffed: Studio
+    ) -> None:
+        peak = {
+            "name": "peak",
+            "weekdays": ["mon", "fri"],
+            "starts": "17:00",
+            "ends": "00:00",
+            "credit_percent": 150,
+        }
+        response = await client.patch(
+            f"{ORGS}/{staffed.slug}",
+            headers=staffed.accounts["admin"].headers,
+            json={"policy": {"pricing_tiers": [peak]}},
+        )
+        assert response.status_code == 200, response.text
+        stored = (await read_studio(client, staffed.slug))["policy"]["pricing_tiers"]
+        assert stored == [{**peak, "starts": "17:00:00", "ends": "00:00:00"}]
+
     async def test_an_explicit_null_clears_waitlist_max_and_strikes(
         self, client: httpx.AsyncClient, staffed: Studio
     ) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,6 +28,12 @@ class CreditLot(Base):
         ),
         UniqueConstraint("organization_id", "source_type", "source_id"),
         Index(None, "organization_id", "member_id", "expires_at"),
+        # The expiry job looks only at lots that still hold credits.
+        Index(
+            "ix_credit_lots_expiring_with_credit",
+            "expires_at",
+            postgresql_where=text("remaining_units > 0 AND expires_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -48,7 +54,8 @@ class CreditLot(Base):
 
 
 class CreditEntry(Base):
-    """One change to one lot, never updated or deleted: corrections are new entries."""
+    """One change to one lot, never updated or deleted: corrections are new entries. A
+    trigger (migration `ledger_guards`) makes PostgreSQL refuse UPDATE and DELETE."""
 
     __tablename__ = "credit_entries"
     __table_args__ = (

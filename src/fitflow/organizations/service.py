@@ -42,7 +42,7 @@ async def create_organization(
     """Open a studio with the default policy; the creator becomes its owner."""
     if await repository.slug_exists(session, data.slug):
         raise SlugTaken()
-    organization = Organization(**data.model_dump(), policy=Policy().model_dump())
+    organization = Organization(**data.model_dump(), policy=Policy().model_dump(mode="json"))
     try:
         async with session.begin_nested():
             await repository.add(session, organization)
@@ -71,7 +71,7 @@ async def update_organization(
     changes = update.model_dump(exclude_unset=True, exclude={"policy"})
     if update.policy is not None:
         policy = merged(Policy.model_validate(organization.policy), update.policy)
-        organization.policy = policy.model_dump()
+        organization.policy = policy.model_dump(mode="json")
     for field, value in changes.items():
         setattr(organization, field, value)
     await session.flush()

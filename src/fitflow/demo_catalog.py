@@ -1,0 +1,87 @@
+"""The demo studio's catalog and what its members hold: a monthly unlimited plan, a
+10-class pack, a drop-in and an intro week; peak pricing on weekday evenings; members
+holding each kind, sold at the desk. Seeded once, when the studio has no plans yet."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import time
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fitflow.kit.pagination import PageParams
+from fitflow.organizations import service as organizations
+from fitflow.organizations.models import Organization
+from fitflow.organizations.permissions import Actor, Role
+from fitflow.organizations.policy import PolicyUpdate, PricingTier
+from fitflow.organizations.schemas import OrganizationUpdate
+from fitflow.payments import service as payments
+from fitflow.payments.schemas import DeskOrderCreate
+from fitflow.plans import service as plans
+from fitflow.plans.schemas import (
+    ClassPackPlanCreate,
+    DropInPlanCreate,
+    PlanCreate,
+    UnlimitedPlanCreate,
+)
+
+CATALOG: list[PlanCreate] = [
+    UnlimitedPlanCreate(
+        kind="unlimited", name="Monthly unlimited", price_minor=8900, billing_period="month"
+    ),
+    ClassPackPlanCreate(
+        kind="class_pack", name="10-class pack", price_minor=12000, credits=10, validity_days=90
+    ),
+    DropInPlanCreate(
+        kind="drop_in", name="Drop-in class", price_minor=1800, non_member_price_minor=2500
+    ),
+    UnlimitedPlanCreate(
+        kind="unlimited",
+        name="Intro week",
+        price_minor=2900,
+        validity_days=7,
+        weekly_class_cap=5,
+        intro_offer=True,
+    ),
+]
+PEAK = PricingTier(
+    name="Weekday evening peak",
+    weekdays=["mon", "tue", "wed", "thu", "fri"],
+    starts=time(17, 0),
+    ends=time(21, 0),
+    credit_percent=150,
+)
+# Which plan (by position in CATALOG) the demo members bought, in member order.
+HOLDINGS = [0] * 8 + [1] * 8 + [2] * 3 + [3] * 2
+
+
+async def seed_catalog(
+    session: AsyncSession,
+    owner: Actor,
+    desk: Actor,
+    studio: Organization,
+    member_ids: Sequence[uuid.UUID],
+) -> None:
+    """Plans, peak pricing and desk sales to the first members, unless plans exist."""
+    existing = await plans.plans_on_sale(session, studio.id, params=PageParams(limit=1))
+    if existing.items:
+        return
+    await organizations.update_organization(
+        session,
+        owner,
+        studio,
+        OrganizationUpdate(policy=PolicyUpdate(pricing_tiers=[PEAK], members_can_freeze=True)),
+    )
+    created = [await plans.create_plan(session, owner, studio, plan) for plan in CATALOG]
+    for member_id, index in zip(member_ids, HOLDINGS, strict=False):
+        await payments.sell_at_desk(
+            session,
+            desk,
+            studio,
+            DeskOrderCreate(member_id=member_id, plan_id=created[index].id, method="card_terminal"),
+        )
+
+
+def desk_actor(user_id: uuid.UUID, studio_id: uuid.UUID) -> Actor:
+    return Actor(user_id, studio_id, frozenset({Role.receptionist}))
