@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fitflow.credits.models import CreditEntry, CreditLot
 from fitflow.kit.pagination import PageParams, keyset_page
-from fitflow.kit.source import Source
+from fitflow.kit.source import Source, written_for
 
 
 async def add(session: AsyncSession, *rows: CreditLot | CreditEntry) -> None:
@@ -23,13 +23,7 @@ async def add(session: AsyncSession, *rows: CreditLot | CreditEntry) -> None:
 async def lot_for_source(
     session: AsyncSession, organization_id: uuid.UUID, source: Source
 ) -> CreditLot | None:
-    lot: CreditLot | None = await session.scalar(
-        select(CreditLot).where(
-            CreditLot.organization_id == organization_id,
-            CreditLot.source_type == source.kind,
-            CreditLot.source_id == source.id,
-        )
-    )
+    lot: CreditLot | None = await session.scalar(written_for(CreditLot, organization_id, source))
     return lot
 
 
@@ -69,18 +63,8 @@ async def lots_for_update(
 async def entries_for_source(
     session: AsyncSession, organization_id: uuid.UUID, source: Source, kind: str
 ) -> Sequence[CreditEntry]:
-    return (
-        await session.scalars(
-            select(CreditEntry)
-            .where(
-                CreditEntry.organization_id == organization_id,
-                CreditEntry.source_type == source.kind,
-                CreditEntry.source_id == source.id,
-                CreditEntry.kind == kind,
-            )
-            .order_by(CreditEntry.created_at, CreditEntry.id)
-        )
-    ).all()
+    query = written_for(CreditEntry, organization_id, source).where(CreditEntry.kind == kind)
+    return (await session.scalars(query.order_by(CreditEntry.created_at, CreditEntry.id))).all()
 
 
 def _counts_at(at: datetime) -> Any:

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fitflow.entitlements.models import Charge
-from fitflow.kit.source import Source
+from fitflow.kit.db import locking
+from fitflow.kit.source import Source, written_for
 
 
 async def add(session: AsyncSession, charge: Charge) -> None:
@@ -17,17 +18,19 @@ async def add(session: AsyncSession, charge: Charge) -> None:
     await session.flush()
 
 
+async def lock_source(session: AsyncSession, organization_id: uuid.UUID, source: Source) -> None:
+    """Serialise charging and refunding one source for the transaction: a twin sent at
+    once waits here, then finds the first one's charge instead of writing its own."""
+    key = f"entitlements\x1f{organization_id}\x1f{source.kind}\x1f{source.id}"
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+
+
 async def for_source(
     session: AsyncSession, organization_id: uuid.UUID, source: Source, *, lock: bool = False
 ) -> Charge | None:
-    query = select(Charge).where(
-        Charge.organization_id == organization_id,
-        Charge.source_type == source.kind,
-        Charge.source_id == source.id,
+    charge: Charge | None = await session.scalar(
+        locking(written_for(Charge, organization_id, source), lock)
     )
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    charge: Charge | None = await session.scalar(query)
     return charge
 
 

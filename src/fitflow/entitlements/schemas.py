@@ -17,6 +17,14 @@ class ClassTerms:
     """The class type's credit cost, before the studio's pricing tiers."""
     class_type_id: uuid.UUID | None = None
 
+    def __post_init__(self) -> None:
+        # A naive start has no local day or week: it would be read as UTC by PostgreSQL
+        # and fail later, or not at all, depending on what the member holds.
+        if self.starts_at.tzinfo is None or self.starts_at.utcoffset() is None:
+            raise ValueError("starts_at must be timezone-aware")
+        if self.credit_units < 0:
+            raise ValueError("credit_units must not be negative")
+
 
 class DropInOffer(BaseModel):
     plan_id: uuid.UUID
@@ -34,7 +42,7 @@ class Quote(BaseModel):
     pricing_tier: str | None = None
     drop_in: DropInOffer | None = None
     reasons: list[str] = Field(
-        default_factory=list, description="Why memberships or credits held do not pay"
+        default_factory=list, description="Why memberships (and credits) held did not pay"
     )
 
 

@@ -19,7 +19,7 @@ from fitflow.entitlements.models import Charge
 from fitflow.entitlements.schemas import ChargeRead, ClassTerms, DropInOffer, Quote, RefundOutcome
 from fitflow.kit import time
 from fitflow.kit.source import Source
-from fitflow.memberships import service as memberships
+from fitflow.memberships import coverage
 from fitflow.memberships.models import Membership
 from fitflow.memberships.state import week_of
 from fitflow.organizations.models import Organization
@@ -50,17 +50,19 @@ async def charge(
     source: Source,
 ) -> ChargeRead:
     """Pay for the class with the best entitlement, or raise `PaymentRequired` carrying
-    the drop-in offer. Locks the member's covering memberships (then their credits), so
-    weekly caps, passes and balances hold under concurrent bookings. Idempotent."""
-    decision = await _decide(session, organization, member_id, terms, lock=True)
+    the drop-in offer. Locks the source first (a twin sent at once waits, then gets the
+    first charge), then the member's covering memberships and their credits, so weekly
+    caps, passes and balances hold under concurrent bookings. Idempotent."""
+    await repository.lock_source(session, organization.id, source)
     existing = await repository.for_source(session, organization.id, source)
-    if existing is not None:  # looked at after the locks, so a concurrent twin is seen
+    if existing is not None:  # looked at after the lock, so a concurrent twin is seen
         return _same_member(existing, member_id)
+    decision = await _decide(session, organization, member_id, terms, lock=True)
     method = decision.quote.method
     if method == "payment_required":
         raise PaymentRequired(data=decision.quote.model_dump(mode="json"))
     if decision.membership is not None:
-        await memberships.record_use(session, decision.membership)
+        await coverage.record_use(session, decision.membership)
     elif decision.quote.credit_units:
         try:
             await credits.take(
@@ -103,15 +105,18 @@ async def refund(
 ) -> RefundOutcome | None:
     """Give back `percent` of exactly what paid for `source`: credits to the lots that
     paid (expired lots stay expired); a full refund also gives a membership use back.
-    Locks the charge; a second refund returns the first outcome. None if nothing was
-    charged."""
+    Locks the source and its charge; a second refund returns the first outcome. None if
+    nothing was charged."""
+    if not 0 <= percent <= 100:
+        raise ValueError("percent must be within 0..100")
+    await repository.lock_source(session, organization_id, source)
     row = await repository.for_source(session, organization_id, source, lock=True)
     if row is None:
         return None
     if row.refunded_at is None:
         now = time.now()
         if row.method == "membership" and percent == 100 and row.membership_id is not None:
-            await memberships.release_use(session, organization_id, row.membership_id)
+            await coverage.release_use(session, organization_id, row.membership_id)
             row.released_at = now
         elif row.method == "credits":
             await credits.refund(
@@ -136,7 +141,7 @@ async def _decide(
     lock: bool,
 ) -> _Decision:
     at, class_type_id = terms.starts_at, terms.class_type_id
-    usable, reasons = await memberships.usable_for_class(
+    usable, reasons = await coverage.usable_for_class(
         session, organization, member_id, at=at, class_type_id=class_type_id, lock=lock
     )
     for membership in usable:
@@ -147,7 +152,7 @@ async def _decide(
     if by_credits.credit_units == 0 or await _has_credits(
         session, organization, member_id, terms, by_credits.credit_units or 0
     ):
-        return _Decision(by_credits, reasons=reasons)
+        return _Decision(by_credits.model_copy(update={"reasons": reasons}), reasons=reasons)
     return _Decision(
         await _payment_required(
             session, organization, member_id, terms, by_credits, reasons=reasons
@@ -218,7 +223,7 @@ async def _drop_in_offer(
     plan = await plans.drop_in_for(session, organization.id, terms.class_type_id)
     if plan is None:
         return None
-    member = await memberships.holds_membership(session, organization.id, member_id, time.now())
+    member = await coverage.holds_membership(session, organization.id, member_id, time.now())
     return DropInOffer(
         plan_id=plan.id,
         name=plan.name,

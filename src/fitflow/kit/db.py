@@ -10,9 +10,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, Select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -37,6 +37,17 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: DateTime(timezone=True)}
+
+
+Q = TypeVar("Q", bound=Select[Any])
+
+
+def locking(query: Q, lock: bool = True) -> Q:
+    """`query` taking row locks (when `lock`), its rows re-read into the session so a
+    value another transaction committed while this one waited is never stale."""
+    if not lock:
+        return query
+    return query.with_for_update().execution_options(populate_existing=True)
 
 
 def uuid_pk() -> Mapped[uuid.UUID]:

@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fitflow.kit.db import locking
 from fitflow.kit.pagination import PageParams, keyset_page
-from fitflow.kit.source import Source
+from fitflow.kit.source import Source, written_for
 from fitflow.memberships.models import Membership, MembershipFreeze
 
 
@@ -26,23 +27,16 @@ async def by_id(
     query = select(Membership).where(
         Membership.organization_id == organization_id, Membership.id == membership_id
     )
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    membership: Membership | None = await session.scalar(query)
+    membership: Membership | None = await session.scalar(locking(query, lock))
     return membership
 
 
 async def for_source(
-    session: AsyncSession, organization_id: uuid.UUID, source: Source, *, lock: bool = False
+    session: AsyncSession, organization_id: uuid.UUID, source: Source
 ) -> Membership | None:
-    query = select(Membership).where(
-        Membership.organization_id == organization_id,
-        Membership.source_type == source.kind,
-        Membership.source_id == source.id,
+    membership: Membership | None = await session.scalar(
+        written_for(Membership, organization_id, source)
     )
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    membership: Membership | None = await session.scalar(query)
     return membership
 
 
@@ -80,21 +74,20 @@ async def covering_candidates(
         )
         .order_by(Membership.id)
     )
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return (await session.scalars(query)).all()
+    return (await session.scalars(locking(query, lock))).all()
 
 
 async def has_current(
     session: AsyncSession, organization_id: uuid.UUID, member_id: uuid.UUID, at: datetime
 ) -> bool:
-    """Whether the member holds a membership not yet ended at `at`."""
+    """Whether the member holds an unlimited membership covering `at`."""
     found = await session.scalar(
         select(Membership.id)
         .where(
             Membership.organization_id == organization_id,
             Membership.member_id == member_id,
             Membership.kind == "unlimited",
+            Membership.valid_from <= at,
             Membership.valid_until > at,
             or_(Membership.cancel_at.is_(None), Membership.cancel_at > at),
         )

@@ -325,79 +325,6 @@ async def _audit(
     )
 
 
-async def usable_for_class(
-    session: AsyncSession,
-    organization: Organization,
-    member_id: uuid.UUID,
-    *,
-    at: datetime,
-    class_type_id: uuid.UUID | None,
-    lock: bool,
-) -> tuple[list[Membership], list[str]]:
-    """The member's memberships that could pay for a class of this type starting at `at`
-    (unlimited ones first, then passes, soonest-ending first), and why the others cannot.
-    With `lock`, the candidates are locked in id order, so two charges against one
-    membership queue. Weekly caps are the caller's to count."""
-    candidates = await repository.covering_candidates(
-        session, organization.id, member_id, at, lock=lock
-    )
-    freezes = await repository.freezes_of(session, (m.id for m in candidates))
-    usable, reasons = [], []
-    for membership in candidates:
-        reason = _why_not(
-            membership, freezes.get(membership.id, []), at, class_type_id, organization
-        )
-        if reason is None:
-            usable.append(membership)
-        else:
-            reasons.append(reason)
-    usable.sort(key=lambda m: (m.kind != "unlimited", state.coverage_end(m), m.id))
-    return usable, reasons
-
-
-def _why_not(
-    membership: Membership,
-    freezes: Sequence[MembershipFreeze],
-    at: datetime,
-    class_type_id: uuid.UUID | None,
-    organization: Organization,
-) -> str | None:
-    if not state.covers(membership, freezes, at, organization.timezone):
-        return "membership_frozen"
-    if membership.class_type_ids is not None and class_type_id not in membership.class_type_ids:
-        return "class_type_not_covered"
-    if (
-        membership.class_allowance is not None
-        and membership.classes_used >= membership.class_allowance
-    ):
-        return "pass_used"
-    return None
-
-
-async def record_use(session: AsyncSession, membership: Membership) -> None:
-    """Count one more class paid by a membership the caller holds locked."""
-    membership.classes_used += 1
-    await session.flush()
-
-
-async def release_use(
-    session: AsyncSession, organization_id: uuid.UUID, membership_id: uuid.UUID
-) -> None:
-    """Give back a use (a class cancelled in full); locks the membership."""
-    membership = await repository.by_id(session, organization_id, membership_id, lock=True)
-    if membership is not None and membership.classes_used > 0:
-        membership.classes_used -= 1
-        await session.flush()
-
-
-async def holds_membership(
-    session: AsyncSession, organization_id: uuid.UUID, member_id: uuid.UUID, at: datetime
-) -> bool:
-    """Whether the member holds an unlimited membership not ended at `at` (members pay
-    the member price for a drop-in)."""
-    return await repository.has_current(session, organization_id, member_id, at)
-
-
 async def cut_short(
     session: AsyncSession, organization: Organization, membership_id: uuid.UUID, ends_at: datetime
 ) -> datetime:
@@ -415,8 +342,9 @@ async def cut_short(
 async def window_of(
     session: AsyncSession, organization_id: uuid.UUID, membership_id: uuid.UUID
 ) -> tuple[datetime, datetime, int]:
-    """`(valid_from, valid_until, classes_used)` of a membership, for refunds and voids."""
-    membership = await repository.by_id(session, organization_id, membership_id, lock=False)
+    """`(valid_from, valid_until, classes_used)` of a membership, for refunds and voids;
+    locks it, so a freeze or a class paid meanwhile waits for the caller's transaction."""
+    membership = await repository.by_id(session, organization_id, membership_id, lock=True)
     if membership is None:
         raise MembershipNotFound()
     return membership.valid_from, membership.valid_until, membership.classes_used

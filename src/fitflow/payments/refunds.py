@@ -45,15 +45,7 @@ async def refund_order(
     refundable = order.amount_minor - order.refunded_minor
     if body.amount_minor > refundable:
         raise RefundTooLarge(data={"refundable_minor": refundable})
-    refund = OrderRefund(
-        id=uuid.uuid4(),
-        organization_id=organization.id,
-        order_id=order.id,
-        kind="refund",
-        amount_minor=body.amount_minor,
-        reason=body.reason,
-        actor_user_id=actor.user_id,
-    )
+    refund = _money_back(order, actor, "refund", body.amount_minor, body.reason)
     order.refunded_minor += body.amount_minor
     order.status = (
         "refunded" if order.refunded_minor == order.amount_minor else "partially_refunded"
@@ -76,27 +68,37 @@ async def void_order(
     body: VoidRequest,
 ) -> OrderRead:
     """Undo a sale made by mistake (admin+): only a paid order whose grant is untouched,
-    which is then taken back whole and the money recorded as returned."""
+    which is then taken back whole and the money recorded as returned. Locks the order,
+    then its lot or membership."""
     require(actor, Action.refund_orders)
     order = await _locked(session, organization.id, order_id)
     if order.status != "paid":
         raise OrderNotVoidable()
-    if not await _grant_untouched(session, organization, order):
-        raise OrderInUse()
-    refund = OrderRefund(
-        id=uuid.uuid4(),
-        organization_id=organization.id,
-        order_id=order.id,
-        kind="void",
-        amount_minor=order.amount_minor,
-        reason=body.reason,
-        actor_user_id=actor.user_id,
-    )
+    refund = _money_back(order, actor, "void", order.amount_minor, body.reason)
     order.refunded_minor, order.status = order.amount_minor, "voided"
     await _take_back(session, organization, order, refund, share=(1, 1))
+    # Only now does this transaction hold the grant's lock: a class charged to it since
+    # the order was read is seen, and raising rolls back everything taken back above.
+    if not await _grant_was_untouched(session, organization, order, refund):
+        raise OrderInUse()
     await repository.add(session, refund)
     await _audit(session, actor, order, "order.voided", refund)
     return await read(session, order)
+
+
+def _money_back(
+    order: Order, actor: Actor, kind: str, amount_minor: int, reason: str
+) -> OrderRefund:
+    # The id is set now: what the refund takes back names it as its source.
+    return OrderRefund(
+        id=uuid.uuid4(),
+        organization_id=order.organization_id,
+        order_id=order.id,
+        kind=kind,
+        amount_minor=amount_minor,
+        reason=reason,
+        actor_user_id=actor.user_id,
+    )
 
 
 async def _locked(session: AsyncSession, organization_id: uuid.UUID, order_id: uuid.UUID) -> Order:
@@ -153,10 +155,21 @@ async def _revoke_credits(
     )
 
 
-async def _grant_untouched(session: AsyncSession, organization: Organization, order: Order) -> bool:
+async def _grant_was_untouched(
+    session: AsyncSession, organization: Organization, order: Order, refund: OrderRefund
+) -> bool:
+    """Whether the grant was unused when taking it back locked it: a lot gave back all
+    it granted (or, already expired, still held all of it); a membership paid no class.
+    Reads what the take-back just locked and refreshed."""
     if order.granted_lot_id is not None:
-        return await credits.grant_untouched(
-            session, organization_id=organization.id, granted_by=order_source(order)
+        granted_by = order_source(order)
+        granted = await credits.granted_units(
+            session, organization_id=organization.id, granted_by=granted_by
+        )
+        if refund.revoked_units == granted:
+            return True
+        return refund.revoked_units == 0 and await credits.grant_untouched(
+            session, organization_id=organization.id, granted_by=granted_by
         )
     if order.granted_membership_id is not None:
         _, _, used = await memberships.window_of(

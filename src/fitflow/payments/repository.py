@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fitflow.kit.db import locking
 from fitflow.kit.pagination import PageParams, keyset_page
 from fitflow.payments.models import Order, OrderRefund
 
@@ -22,9 +23,7 @@ async def by_id(
     session: AsyncSession, organization_id: uuid.UUID, order_id: uuid.UUID, *, lock: bool = False
 ) -> Order | None:
     query = select(Order).where(Order.organization_id == organization_id, Order.id == order_id)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    order: Order | None = await session.scalar(query)
+    order: Order | None = await session.scalar(locking(query, lock))
     return order
 
 
@@ -36,6 +35,21 @@ async def refunds_of(session: AsyncSession, order_id: uuid.UUID) -> Sequence[Ord
             .order_by(OrderRefund.created_at, OrderRefund.id)
         )
     ).all()
+
+
+async def refunds_of_orders(
+    session: AsyncSession, order_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[OrderRefund]]:
+    """The refunds of several orders at once, oldest first, by order."""
+    rows = await session.scalars(
+        select(OrderRefund)
+        .where(OrderRefund.order_id.in_(list(order_ids)))
+        .order_by(OrderRefund.created_at, OrderRefund.id)
+    )
+    found: dict[uuid.UUID, list[OrderRefund]] = {}
+    for refund in rows:
+        found.setdefault(refund.order_id, []).append(refund)
+    return found
 
 
 async def page(

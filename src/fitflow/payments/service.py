@@ -4,6 +4,7 @@ sells in the same transaction, so a sale and its grant commit together or not at
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,12 +15,13 @@ from fitflow.kit import time
 from fitflow.kit.pagination import Page, PageParams
 from fitflow.kit.source import Source
 from fitflow.members import service as members
+from fitflow.memberships import coverage
 from fitflow.memberships import service as memberships
 from fitflow.organizations.models import Organization
 from fitflow.organizations.permissions import Action, Actor, require
 from fitflow.payments import repository
 from fitflow.payments.errors import IntroOfferUsed, OrderNotFound, PlanNotOnSale
-from fitflow.payments.models import Order
+from fitflow.payments.models import Order, OrderRefund
 from fitflow.payments.schemas import DeskOrderCreate, OrderRead, RefundRead
 from fitflow.plans import service as plans
 from fitflow.plans.models import Plan
@@ -42,7 +44,7 @@ async def sell_at_desk(
     if plan.archived_at is not None:
         raise PlanNotOnSale()
     now = time.now()
-    member = await memberships.holds_membership(session, organization.id, body.member_id, now)
+    member = await coverage.holds_membership(session, organization.id, body.member_id, now)
     order = Order(
         id=uuid.uuid4(),
         organization_id=organization.id,
@@ -120,12 +122,16 @@ async def _grant_credits(
 async def orders(
     session: AsyncSession, actor: Actor, *, member_id: uuid.UUID | None, params: PageParams
 ) -> Page[OrderRead]:
-    """The studio's orders, newest first, optionally one member's (receptionist+)."""
+    """The studio's orders with their refunds, newest first, optionally one member's
+    (receptionist+)."""
     require(actor, Action.view_orders)
     rows, cursor = await repository.page(
         session, actor.organization_id, member_id=member_id, params=params
     )
-    return Page(items=[OrderRead.model_validate(row[0]) for row in rows], next_cursor=cursor)
+    found: list[Order] = [row[0] for row in rows]
+    refunds = await repository.refunds_of_orders(session, (order.id for order in found))
+    items = [_read(order, refunds.get(order.id, [])) for order in found]
+    return Page(items=items, next_cursor=cursor)
 
 
 async def order(session: AsyncSession, actor: Actor, order_id: uuid.UUID) -> OrderRead:
@@ -138,7 +144,10 @@ async def order(session: AsyncSession, actor: Actor, order_id: uuid.UUID) -> Ord
 
 
 async def read(session: AsyncSession, order: Order) -> OrderRead:
-    refunds = await repository.refunds_of(session, order.id)
+    return _read(order, await repository.refunds_of(session, order.id))
+
+
+def _read(order: Order, refunds: Sequence[OrderRefund]) -> OrderRead:
     return OrderRead.model_validate(order).model_copy(
         update={"refunds": [RefundRead.model_validate(row) for row in refunds]}
     )
