@@ -46,6 +46,14 @@ class TestDemo:
         [peak] = policy_of(studio.policy).pricing_tiers
         assert (peak.weekdays, peak.credit_percent) == (["mon", "tue", "wed", "thu", "fri"], 150)
 
+    def test_the_banner_says_which_members_hold_which_plan(self) -> None:
+        assert demo_catalog.holdings_summary() == [
+            "member01-member08  Monthly unlimited",
+            "member09-member16  10-class pack",
+            "member17-member19  Drop-in class",
+            "member20-member21  Intro week",
+        ]
+
     async def test_every_role_of_the_demo_has_a_login(self) -> None:
         roles = [login.role for login in demo.staff_logins() + demo.member_logins()]
         assert roles.count("owner") == 1

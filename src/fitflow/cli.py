@@ -15,7 +15,7 @@ from typing import TypeVar
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fitflow import demo, worker
+from fitflow import demo, demo_catalog, worker
 from fitflow.auth import service as auth
 from fitflow.auth.passwords import MIN_LENGTH, check_password_strength
 from fitflow.auth.runtime import AuthRuntime
@@ -145,6 +145,9 @@ def _demo(args: argparse.Namespace, settings: Settings) -> None:
     print(f"Every demo account's password: {demo.PASSWORD}\n")
     for login in logins:
         print(f"  {login.role:<13} {login.email:<32} {login.full_name}")
+    print("\nBought at the desk:")
+    for line in demo_catalog.holdings_summary():
+        print(f"  {line}")
     print(flush=True)
     _serve(args, settings, url)
 

@@ -85,3 +85,14 @@ async def seed_catalog(
 
 def desk_actor(user_id: uuid.UUID, studio_id: uuid.UUID) -> Actor:
     return Actor(user_id, studio_id, frozenset({Role.receptionist}))
+
+
+def holdings_summary() -> list[str]:
+    """Which demo members hold what, for the banner: `member01-member08  Monthly unlimited`."""
+    lines, start = [], 0
+    for index, plan in enumerate(CATALOG):
+        count = HOLDINGS.count(index)
+        first, last = start + 1, start + count
+        lines.append(f"member{first:02d}-member{last:02d}  {plan.name}")
+        start = last
+    return lines
