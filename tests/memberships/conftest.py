@@ -20,6 +20,7 @@ class Desk:
     client: httpx.AsyncClient
     studio: Studio
     membership_id: str
+    plan_id: str
 
     @property
     def base(self) -> str:
@@ -42,6 +43,25 @@ class Desk:
         )
         assert response.status_code == 200, response.text
         [found] = [m for m in response.json()["items"] if m["id"] == self.membership_id]
+        return dict(found)
+
+    async def renew(self) -> dict[str, Any]:
+        """The same plan sold again at the desk; the new membership."""
+        owner = await self.headers("owner")
+        response = await self.client.post(
+            f"{self.base}/orders",
+            headers=owner,
+            json={"member_id": self.studio.member_id, "plan_id": self.plan_id, "method": "cash"},
+        )
+        assert response.status_code == 201, response.text
+        listing = await self.client.get(
+            f"{self.base}/me/memberships", headers=await self.headers("member")
+        )
+        [found] = [
+            m
+            for m in listing.json()["items"]
+            if m["id"] == response.json()["granted_membership_id"]
+        ]
         return dict(found)
 
     async def set_policy(self, **policy: object) -> None:
@@ -73,4 +93,4 @@ async def desk_bought_at(
         order = await sell(
             client, studio.slug, owner, member_id=studio.member_id, plan_id=created.json()["id"]
         )
-    return Desk(client, studio, str(order["granted_membership_id"]))
+    return Desk(client, studio, str(order["granted_membership_id"]), created.json()["id"])

@@ -87,3 +87,14 @@ class TestWarning:
         with at("2027-02-10T10:00:00+01:00") as moment:
             await tidy(database, moment)
         assert await notices_to(database, desk.studio.accounts["member"].email) == []
+
+    async def test_a_member_who_renewed_gets_no_notice(
+        self, client: httpx.AsyncClient, database: Database
+    ) -> None:
+        desk = await desk_bought_at(client, BOUGHT)
+        with at("2027-02-05T10:00:00+01:00"):
+            renewed = await desk.renew()
+        assert renewed["valid_from"] == "2027-02-14T23:00:00Z"  # the old one's end
+        assert renewed["valid_until"] == "2027-03-14T23:00:00Z"
+        with at("2027-02-10T10:00:00+01:00") as moment:
+            assert (await tidy(database, moment))[1] == 0

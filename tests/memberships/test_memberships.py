@@ -3,9 +3,17 @@ and states that follow from dates without any job (Europe/Berlin studios)."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+
 import httpx
 import pytest
 
+from fitflow.entitlements import service as entitlements
+from fitflow.entitlements.schemas import ClassTerms
+from fitflow.kit.db import Database
+from fitflow.kit.source import Source
+from fitflow.organizations import service as organizations
 from tests.memberships.conftest import at, desk_bought_at
 
 BOUGHT = "2027-01-15T10:30:00+01:00"
@@ -162,6 +170,34 @@ class TestFreeze:
         assert stranger.status_code == 404
 
 
+class TestFreezeAndPaidClasses:
+    async def test_days_with_a_class_the_membership_paid_for_cannot_be_frozen(
+        self, client: httpx.AsyncClient, database: Database
+    ) -> None:
+        desk = await desk_bought_at(client, BOUGHT)
+        with at("2027-01-20T10:00:00+01:00"):
+            async with database.sessions() as session:
+                studio = await organizations.by_slug(session, desk.studio.slug)
+                assert studio is not None
+                await entitlements.charge(
+                    session,
+                    organization=studio,
+                    member_id=uuid.UUID(desk.studio.member_id),
+                    terms=ClassTerms(
+                        starts_at=datetime.fromisoformat("2027-01-22T18:00:00+01:00"),
+                        credit_units=100,
+                    ),
+                    source=Source("booking", "thursday-yoga"),
+                )
+                await session.commit()
+            refused = await desk.act("freeze", {"days": 5})
+            allowed = await desk.act("freeze", {"days": 2})
+        assert refused.status_code == 409
+        assert refused.json()["error"]["code"] == "membership_classes_booked"
+        assert refused.json()["error"]["data"] == {"booked_classes": 1}
+        assert allowed.status_code == 200, allowed.text
+
+
 class TestUnfreeze:
     async def test_ending_a_freeze_early_gives_the_unused_days_back(
         self, client: httpx.AsyncClient
@@ -191,6 +227,11 @@ class TestUnfreeze:
         assert membership["valid_until"] == "2027-02-14T23:00:00Z"
         assert membership["freeze_days_used"] == 0
         assert membership["status"] == "active"
+        with at("2027-01-21T10:00:00+01:00"):
+            again = await desk.act("unfreeze")
+            new_freeze = await desk.act("freeze", {"days": 2})
+        assert again.json()["error"]["code"] == "membership_not_frozen"
+        assert new_freeze.status_code == 200, new_freeze.text
 
     async def test_nothing_to_unfreeze_is_a_conflict(self, client: httpx.AsyncClient) -> None:
         desk = await desk_bought_at(client, BOUGHT)

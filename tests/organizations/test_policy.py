@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from fitflow.organizations.errors import InvalidPolicy
-from fitflow.organizations.policy import Policy, PolicyUpdate, merged
+from fitflow.organizations.policy import Policy, PolicyUpdate, merged, policy_of, stored_form
 
 # The example policy of API.md, verbatim.
 API_CONTRACT_EXAMPLE: dict[str, Any] = {
@@ -176,3 +176,25 @@ class TestMergedPolicy:
         current = Policy()
         merged(current, PolicyUpdate.model_validate({"hold_seconds": 60}))
         assert current == Policy()
+
+
+class TestStoredForm:
+    """How the policy sits in the database, so releases before and after a new policy
+    field read each other's studios during a rolling upgrade."""
+
+    def test_only_what_differs_from_the_defaults_is_stored(self) -> None:
+        policy = Policy.model_validate({**API_EXAMPLE, "hold_seconds": 90})
+        assert stored_form(Policy()) == {}
+        assert stored_form(policy) == {"hold_seconds": 90}
+        assert policy_of(stored_form(policy)) == policy
+
+    def test_a_field_written_by_a_newer_release_is_ignored_when_read(self) -> None:
+        stored = {"hold_seconds": 90, "a_field_from_the_future": {"on": True}}
+        assert policy_of(stored) == Policy(hold_seconds=90)
+
+    def test_pricing_tiers_are_stored_as_json(self) -> None:
+        tier = {"name": "peak", "weekdays": ["mon"], "starts": "17:00", "ends": "20:00"}
+        policy = Policy.model_validate({"pricing_tiers": [{**tier, "credit_percent": 150}]})
+        assert stored_form(policy)["pricing_tiers"] == [
+            {**tier, "starts": "17:00:00", "ends": "20:00:00", "credit_percent": 150}
+        ]

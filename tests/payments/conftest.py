@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -190,7 +190,7 @@ class Desk:
         response = await self.adjust(-units)
         assert response.status_code == 201, response.text
 
-    async def attend_class(self, at: datetime) -> ChargeRead:
+    async def attend_class(self, at: datetime, source: Source | None = None) -> ChargeRead:
         """A class of one credit at `at`, paid the way the booking engine will pay it."""
         async with self.database.sessions() as session:
             organization = await organizations.by_slug(session, self.slug)
@@ -200,10 +200,31 @@ class Desk:
                 organization=organization,
                 member_id=uuid.UUID(self.member_id),
                 terms=ClassTerms(starts_at=at, credit_units=CREDIT),
-                source=Source("booking", str(uuid.uuid4())),
+                source=source or Source("booking", str(uuid.uuid4())),
             )
             await session.commit()
             return paid
+
+    async def charge(self, booking: Source) -> ChargeRead:
+        """A class tomorrow paid for `booking`."""
+        return await self.attend_class(time.now() + timedelta(days=1), booking)
+
+    async def refund_charge(self, booking: Source, *, percent: int) -> None:
+        """The booking cancelled, with `percent` of what paid for it given back."""
+        async with self.database.sessions() as session:
+            await entitlements.refund(
+                session,
+                organization_id=await self.organization_id(),
+                source=booking,
+                percent=percent,
+            )
+            await session.commit()
+
+    async def organization_id(self) -> uuid.UUID:
+        async with self.database.sessions() as session:
+            organization = await organizations.by_slug(session, self.slug)
+            assert organization is not None
+            return organization.id
 
     async def audit(self, action: str) -> list[dict[str, Any]]:
         response = await self.client.get(

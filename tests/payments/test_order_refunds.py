@@ -17,6 +17,7 @@ from fitflow.credits import service as credits_service
 from fitflow.entitlements.errors import PaymentRequired
 from fitflow.kit import time
 from fitflow.kit.db import Database
+from fitflow.kit.source import Source
 from fitflow.memberships import service as memberships_service
 from fitflow.payments import repository
 from fitflow.payments.models import Order
@@ -562,3 +563,38 @@ class TestVoidWhileInUse:
             assert void.status_code == 409, void.text
             assert error(void)["code"] == "order_in_use"
             assert (membership["status"], membership["classes_used"]) == ("active", 1)
+
+
+class TestCreditsInUseWhenRefunded:
+    async def test_a_class_cancelled_after_its_pack_was_refunded_gives_no_credit_back(
+        self, desk: Desk
+    ) -> None:
+        """The refund could take only the unused credits; the one in use is owed, and
+        settles when the class refunds it to the lot."""
+        order = await desk.sell(desk.pack_id)
+        booking = Source("booking", "cancelled-later")
+        await desk.charge(booking)
+        refunded = await desk.refund(order["id"], 12000)
+        assert refunded["refunds"][0]["revoked_units"] == 900
+        await desk.refund_charge(booking, percent=100)
+        statement = await desk.credits()
+        assert statement["balance_units"] == 0
+        [lot] = statement["lots"]
+        assert lot["remaining_units"] == 0
+        kinds = sorted((e["kind"], e["units"]) for e in statement["entries"])
+        assert kinds == [
+            ("adjust", -900),
+            ("adjust", -100),
+            ("consume", -100),
+            ("grant", 1000),
+            ("refund", 100),
+        ]
+
+    async def test_only_what_is_owed_is_settled_and_the_rest_comes_back(self, desk: Desk) -> None:
+        order = await desk.sell(desk.pack_id)
+        first, second = Source("booking", "one"), Source("booking", "two")
+        await desk.charge(first)
+        await desk.charge(second)
+        await desk.refund(order["id"], 1200)  # a tenth: 1 credit, taken from the 8 unused
+        await desk.refund_charge(first, percent=100)
+        assert (await desk.credits())["balance_units"] == 800

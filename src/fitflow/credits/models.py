@@ -26,6 +26,7 @@ class CreditLot(Base):
             "valid_days_after_first_use IS NULL OR valid_days_after_first_use > 0",
             name="validity_positive",
         ),
+        CheckConstraint("owed_units >= 0", name="owed_not_negative"),
         UniqueConstraint("organization_id", "source_type", "source_id"),
         Index(None, "organization_id", "member_id", "expires_at"),
         # The expiry job looks only at lots that still hold credits.
@@ -48,6 +49,9 @@ class CreditLot(Base):
     """Set for packs valid for some days from first use; `expires_at` is fixed then."""
     class_type_ids: Mapped[list[uuid.UUID] | None] = mapped_column(ARRAY(UUID(as_uuid=True)))
     """When set, the lot pays only for these class types."""
+    owed_units: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Units a refund of the money for this lot could not take back because they were in
+    use; credits refunded to the lot later settle this first instead of counting again."""
     source_type: Mapped[str] = mapped_column(String(40))
     source_id: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = created_at_column()
@@ -72,17 +76,15 @@ class CreditEntry(Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    organization_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE")
-    )
-    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
-    lot_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("credit_lots.id", ondelete="CASCADE"))
+    # No cascades: the ledger outlives whatever it refers to, so deleting a studio,
+    # member, lot or user it names is refused rather than rewriting history.
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"))
+    lot_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("credit_lots.id"))
     kind: Mapped[str] = mapped_column(String(10))
     units: Mapped[int]
     reason: Mapped[str | None] = mapped_column(String(500))
-    actor_user_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    actor_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     source_type: Mapped[str] = mapped_column(String(40))
     source_id: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = created_at_column()

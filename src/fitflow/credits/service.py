@@ -27,6 +27,7 @@ from fitflow.organizations.permissions import Action, Actor, require
 TAKING_KINDS = ("consume", "forfeit", "adjust")
 T = TypeVar("T", CreditLot, CreditEntry)
 LONGEST_EXPIRY = timedelta(days=3660)
+OWED_TO_REFUND = "taken back: the money for these credits was refunded"
 
 
 async def grant(
@@ -132,7 +133,8 @@ async def refund(
 ) -> list[CreditEntry]:
     """Give back `percent` of what `source` consumed, each share to the lot that paid it.
     A share for a lot already expired is recorded as expiring at once, so the lot stays
-    closed. Locks those lots; idempotent."""
+    closed; a share for a lot whose money was refunded first settles what that refund
+    could not take back. Locks those lots; idempotent."""
     consumed = await repository.entries_for_source(session, organization_id, source, "consume")
     if not consumed:
         return []
@@ -141,17 +143,21 @@ async def refund(
     done = await repository.entries_for_source(session, organization_id, source, "refund")
     if done:  # looked at after the lock, so a concurrent refund of this source is seen
         return list(done)
-    now, refunds, expiries = time.now(), [], []
+    now, refunds, closings = time.now(), [], []
     for entry, back in _refund_shares(consumed, percent):
         lot = lots[entry.lot_id]
         refunds.append(
             _entry(lot, "refund", back, source, reason=reason, actor_user_id=actor_user_id)
         )
         if lot.expires_at is not None and lot.expires_at <= now:
-            expiries.append(_entry(lot, "expire", -back, source))
-        else:
-            lot.remaining_units += back
-    await repository.add(session, *refunds, *expiries)
+            closings.append(_entry(lot, "expire", -back, source))
+            continue
+        settled = min(back, lot.owed_units)
+        lot.owed_units -= settled
+        lot.remaining_units += back - settled
+        if settled:
+            closings.append(_entry(lot, "adjust", -settled, source, reason=OWED_TO_REFUND))
+    await repository.add(session, *refunds, *closings)
     return refunds
 
 
@@ -166,8 +172,9 @@ async def revoke_grant(
     actor_user_id: uuid.UUID | None = None,
 ) -> int:
     """Take back up to `units` of what `granted_by` granted, from that very lot and only
-    what it still holds (used or expired credits cannot come back). Locks the lot;
-    idempotent per `source`. Returns the units taken."""
+    what it still holds; what is in use is owed, and taken when a booking refunds it to
+    the lot (expired credits never come back anyway). Locks the lot; idempotent per
+    `source`. Returns the units taken now."""
     lot = await repository.lot_for_source(session, organization_id, granted_by)
     if lot is None:
         return 0
@@ -178,6 +185,8 @@ async def revoke_grant(
         return -sum(entry.units for entry in done)
     counting = lot.expires_at is None or lot.expires_at > time.now()
     taken = min(units, lot.remaining_units) if counting else 0
+    if counting:
+        lot.owed_units += units - taken
     if taken > 0:
         lot.remaining_units -= taken
         await repository.add(

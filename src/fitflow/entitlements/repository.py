@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,18 +31,3 @@ async def for_source(
         locking(written_for(Charge, organization_id, source), lock)
     )
     return charge
-
-
-async def live_uses_between(
-    session: AsyncSession, membership_id: uuid.UUID, start: datetime, end: datetime
-) -> int:
-    """Classes starting in `[start, end)` paid by the membership and not given back."""
-    count = await session.scalar(
-        select(func.count()).where(
-            Charge.membership_id == membership_id,
-            Charge.released_at.is_(None),
-            Charge.session_starts_at >= start,
-            Charge.session_starts_at < end,
-        )
-    )
-    return int(count or 0)

@@ -196,7 +196,7 @@ async def _under_weekly_cap(
     if membership.weekly_class_cap is None:
         return True
     start, end = week_of(terms.starts_at, timezone)
-    used = await repository.live_uses_between(session, membership.id, start, end)
+    used = await coverage.live_uses_between(session, membership.id, start, end)
     return used < membership.weekly_class_cap
 
 

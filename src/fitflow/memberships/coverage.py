@@ -85,3 +85,10 @@ async def holds_membership(
     """Whether the member holds an unlimited membership not ended at `at` (members pay
     the member price for a drop-in)."""
     return await repository.has_current(session, organization_id, member_id, at)
+
+
+async def live_uses_between(
+    session: AsyncSession, membership_id: uuid.UUID, start: datetime, end: datetime
+) -> int:
+    """Classes starting in `[start, end)` the membership paid for and still pays for."""
+    return await repository.live_uses_between(session, membership_id, start, end)

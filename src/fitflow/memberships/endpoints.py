@@ -16,6 +16,7 @@ from fitflow.memberships import service
 from fitflow.memberships.errors import (
     AlreadyFrozen,
     CancellationScheduled,
+    ClassesBookedInFreeze,
     FreezeNotAllowed,
     MembershipNotCurrent,
     MembershipNotFound,
@@ -50,7 +51,9 @@ async def member_memberships(
 
 
 @router.post("/orgs/{org}/memberships/{membership_id}/freeze")
-@raises(*CHANGE_ERRORS, AlreadyFrozen, CancellationScheduled, FreezeNotAllowed)
+@raises(
+    *CHANGE_ERRORS, AlreadyFrozen, CancellationScheduled, FreezeNotAllowed, ClassesBookedInFreeze
+)
 async def freeze(
     membership_id: uuid.UUID, body: FreezeCreate, caller: Caller, session: Session
 ) -> MembershipRead:

@@ -30,3 +30,8 @@ class FreezeNotAllowed(AppError):
 class CancellationScheduled(Conflict):
     code = "membership_cancellation_scheduled"
     message = "This membership is already set to end; it cannot be frozen."
+
+
+class ClassesBookedInFreeze(Conflict):
+    code = "membership_classes_booked"
+    message = "Classes paid by this membership fall on those days; cancel them before freezing."

@@ -7,9 +7,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
+from fitflow.entitlements.models import Charge
 from fitflow.kit.db import locking
 from fitflow.kit.pagination import PageParams, keyset_page
 from fitflow.kit.source import Source, written_for
@@ -96,6 +98,27 @@ async def has_current(
     return found is not None
 
 
+async def latest_unlimited_end(
+    session: AsyncSession, member_id: uuid.UUID, at: datetime
+) -> datetime | None:
+    """When the member's unlimited memberships still running at `at` stop covering, at
+    the latest; locks them, so two sales to one member queue."""
+    rows = await session.scalars(
+        locking(
+            select(Membership)
+            .where(
+                Membership.member_id == member_id,
+                Membership.kind == "unlimited",
+                Membership.valid_until > at,
+                or_(Membership.cancel_at.is_(None), Membership.cancel_at > at),
+            )
+            .order_by(Membership.id)
+        )
+    )
+    ends = [min(m.valid_until, m.cancel_at or m.valid_until) for m in rows]
+    return max(ends, default=None)
+
+
 async def freezes_of(
     session: AsyncSession, membership_ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, list[MembershipFreeze]]:
@@ -131,16 +154,29 @@ async def ended_but_marked_live(
 async def ending_soon_unwarned(
     session: AsyncSession, at: datetime, horizon: datetime, batch: int
 ) -> Sequence[Membership]:
-    """Live memberships ending before `horizon` whose member has not been warned yet."""
+    """Unlimited memberships ending by `horizon` whose member has not been warned, has
+    not cancelled (they know) and has not renewed (a later one takes over)."""
+    renewal = aliased(Membership)
+    renewed = (
+        select(renewal.id)
+        .where(
+            renewal.member_id == Membership.member_id,
+            renewal.kind == "unlimited",
+            renewal.cancel_at.is_(None),
+            renewal.valid_until > Membership.valid_until,
+        )
+        .exists()
+    )
     return (
         await session.scalars(
             select(Membership)
             .where(
                 Membership.expiry_warned_at.is_(None),
                 Membership.kind == "unlimited",
+                Membership.cancel_at.is_(None),
                 Membership.valid_until > at,
                 Membership.valid_until <= horizon,
-                or_(Membership.cancel_at.is_(None), Membership.cancel_at > at),
+                ~renewed,
             )
             .order_by(Membership.valid_until)
             .limit(batch)
@@ -149,7 +185,16 @@ async def ending_soon_unwarned(
     ).all()
 
 
-async def set_status(session: AsyncSession, membership_id: uuid.UUID, status: str) -> None:
-    await session.execute(
-        update(Membership).where(Membership.id == membership_id).values(status=status)
+async def live_uses_between(
+    session: AsyncSession, membership_id: uuid.UUID, start: datetime, end: datetime
+) -> int:
+    """Classes starting in `[start, end)` paid by the membership and not given back."""
+    count = await session.scalar(
+        select(func.count()).where(
+            Charge.membership_id == membership_id,
+            Charge.released_at.is_(None),
+            Charge.session_starts_at >= start,
+            Charge.session_starts_at < end,
+        )
     )
+    return int(count or 0)

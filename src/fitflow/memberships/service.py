@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fitflow.audit import service as audit
@@ -20,6 +21,7 @@ from fitflow.memberships import repository, state
 from fitflow.memberships.errors import (
     AlreadyFrozen,
     CancellationScheduled,
+    ClassesBookedInFreeze,
     FreezeNotAllowed,
     MembershipNotCurrent,
     MembershipNotFound,
@@ -30,7 +32,7 @@ from fitflow.memberships.schemas import FreezeCreate, FreezeRead, MembershipRead
 from fitflow.organizations.models import Organization
 from fitflow.organizations.permissions import Action, Actor, allowed
 from fitflow.organizations.policy import policy_of
-from fitflow.plans.models import Plan
+from fitflow.plans.models import DROP_IN_DAYS, Plan
 from fitflow.plans.validity import (
     FreezeTooLong,
     check_freeze,
@@ -55,14 +57,19 @@ async def grant(
     at: datetime,
 ) -> Membership:
     """The membership (unlimited) or pass (drop-in) that `plan` sells, valid from the
-    local day of `at`; granting again for the same source returns the first one."""
+    local day of `at`, or for an unlimited one bought early, from the end of the
+    member's current one (locked, so two sales queue). Granting again for the same
+    source, even concurrently, returns the first one."""
     existing = await repository.for_source(session, organization.id, source)
     if existing is not None:
         return existing
+    starts = at
+    if plan.kind == "unlimited":
+        starts = max(at, await repository.latest_unlimited_end(session, member_id, at) or at)
     valid_from, valid_until = validity_window(
-        at,
+        starts,
         timezone=organization.timezone,
-        days=None if plan.billing_period else plan.validity_days,
+        days=None if plan.billing_period else plan.validity_days or DROP_IN_DAYS,
         months=MONTHS.get(plan.billing_period or ""),
     )
     membership = Membership(
@@ -79,7 +86,14 @@ async def grant(
         source_type=source.kind,
         source_id=source.id,
     )
-    await repository.add(session, membership)
+    try:
+        async with session.begin_nested():
+            await repository.add(session, membership)
+    except IntegrityError:  # a concurrent grant for this source committed first
+        winner = await repository.for_source(session, organization.id, source)
+        if winner is None:
+            raise
+        return winner
     return membership
 
 
@@ -138,6 +152,7 @@ async def freeze(
             f"A freeze of {body.days} days is more than the {too_long.allowance} left.",
             data={"requested_days": body.days, "days_left": too_long.allowance},
         ) from too_long
+    await _refuse_booked_days(session, membership, starts_on, body.days, timezone)
     added = MembershipFreeze(
         organization_id=organization.id,
         membership_id=membership.id,
@@ -169,6 +184,8 @@ async def unfreeze(
         raise NotFrozen()
     unused = _end_freeze(running, today, now)
     membership.valid_until = shift_by_days(membership.valid_until, timezone=timezone, days=-unused)
+    if membership.cancel_at is not None:  # a cancellation at period end follows the end
+        membership.cancel_at = min(membership.cancel_at, membership.valid_until)
     await _save(session, membership, freezes, now, timezone)
     await _audit(session, actor, membership, "membership.unfrozen", days_returned=unused)
     return read(membership, freezes, organization, now)
@@ -289,6 +306,18 @@ def _check_freeze_start(
         raise FreezeNotAllowed("A freeze must start before the membership ends.")
 
 
+async def _refuse_booked_days(
+    session: AsyncSession, membership: Membership, starts_on: date, days: int, timezone: str
+) -> None:
+    """A frozen membership pays for nothing, so no class it already paid may fall on a
+    frozen day (the membership is locked, so none can be added meanwhile)."""
+    start = start_of_local_day(starts_on, timezone)
+    end = start_of_local_day(starts_on + timedelta(days=days), timezone)
+    booked = await repository.live_uses_between(session, membership.id, start, end)
+    if booked:
+        raise ClassesBookedInFreeze(data={"booked_classes": booked})
+
+
 def _end_freeze(freeze: MembershipFreeze, today: date, now: datetime) -> int:
     """End `freeze` as of today (or call it off if it has not started); the days it will
     no longer use."""
@@ -326,16 +355,22 @@ async def _audit(
 
 
 async def cut_short(
-    session: AsyncSession, organization: Organization, membership_id: uuid.UUID, ends_at: datetime
+    session: AsyncSession,
+    organization: Organization,
+    membership_id: uuid.UUID,
+    kept: tuple[int, int],
 ) -> datetime:
-    """End a membership at `ends_at` at the latest (a refund taking back part of what was
-    paid); never lengthens it. Locks the membership; returns where it now ends."""
+    """End a membership once the share `kept` of its paid days is used (a refund took
+    the rest back), never before now and never later than it ends already. Locks the
+    membership; returns where it now ends."""
     membership = await repository.by_id(session, organization.id, membership_id, lock=True)
     if membership is None:
         raise MembershipNotFound()
-    membership.cancel_at = min(state.coverage_end(membership), ends_at)
     freezes = (await repository.freezes_of(session, [membership.id])).get(membership.id, [])
-    await _save(session, membership, freezes, time.now(), organization.timezone)
+    now, timezone = time.now(), organization.timezone
+    ends_at = max(state.kept_end(membership, freezes, timezone, kept), now)
+    membership.cancel_at = min(state.coverage_end(membership), ends_at)
+    await _save(session, membership, freezes, now, timezone)
     return membership.cancel_at
 
 

@@ -4,7 +4,7 @@ instants and freezes alone: nothing here reads the clock or waits for a job."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
@@ -71,12 +71,35 @@ def covers(membership: Window, freezes: Sequence[FreezeDays], at: datetime, time
 
 
 def open_freeze(freezes: Sequence[F], today: date) -> F | None:
-    """The freeze running today or still to come, if any (there is at most one)."""
-    return next((freeze for freeze in freezes if freeze.ends_on > today), None)
+    """The freeze running today or still to come, if any (there is at most one); a
+    called-off freeze has no days left and does not count."""
+    return next(
+        (freeze for freeze in freezes if freeze.ends_on > max(today, freeze.starts_on)), None
+    )
 
 
 def freeze_days_used(freezes: Sequence[FreezeDays]) -> int:
     return sum((freeze.ends_on - freeze.starts_on).days for freeze in freezes)
+
+
+def kept_end(
+    membership: Window,
+    freezes: Sequence[FreezeDays],
+    timezone: str,
+    kept: tuple[int, int],
+) -> datetime:
+    """Where a membership ends when only the share `kept` (numerator, denominator) of its
+    paid days remains: paid days are its local days less the frozen ones, rounded down;
+    a freeze that starts before the new end still pushes it back by its days."""
+    first = local_day(membership.valid_from, timezone)
+    span = (local_day(membership.valid_until, timezone) - first).days
+    paid_days = span - freeze_days_used(freezes)
+    numerator, denominator = kept
+    end = first + timedelta(days=paid_days * numerator // denominator)
+    for freeze in sorted(freezes, key=lambda f: f.starts_on):
+        if freeze.starts_on < end:
+            end += freeze.ends_on - freeze.starts_on
+    return start_of_local_day(end, timezone)
 
 
 def week_of(at: datetime, timezone: str) -> tuple[datetime, datetime]:

@@ -154,5 +154,12 @@ def merged(current: Policy, update: PolicyUpdate) -> Policy:
 
 
 def policy_of(stored: Mapping[str, object]) -> Policy:
-    """The studio's stored policy with today's defaults for fields added since it was saved."""
-    return Policy.model_validate(stored)
+    """The studio's stored policy: today's defaults for fields it does not name, and
+    fields this release does not know (written by a newer one mid-upgrade) ignored."""
+    return Policy.model_validate({k: v for k, v in stored.items() if k in Policy.model_fields})
+
+
+def stored_form(policy: Policy) -> dict[str, object]:
+    """What is written to the database: only what differs from the defaults, so a
+    release that predates a new field still reads the studios that never set it."""
+    return policy.model_dump(mode="json", exclude_defaults=True)

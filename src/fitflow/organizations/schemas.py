@@ -2,18 +2,19 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from fitflow.auth.schemas import UserRead
 from fitflow.kit.money import is_currency
 from fitflow.kit.schemas import Name, Patch, Strict
 from fitflow.organizations.permissions import Role
-from fitflow.organizations.policy import Policy, PolicyUpdate
+from fitflow.organizations.policy import Policy, PolicyUpdate, policy_of
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
 RESERVED_SLUGS = frozenset({"api", "admin", "static", "docs", "me", "new", "www", "dev"})
@@ -87,6 +88,11 @@ class OrganizationRead(BaseModel):
     website: str | None
     policy: Policy
     created_at: datetime
+
+    @field_validator("policy", mode="before")
+    @classmethod
+    def _with_defaults(cls, stored: object) -> object:
+        return policy_of(stored) if isinstance(stored, Mapping) else stored
 
 
 class OrganizationRef(BaseModel):

@@ -24,7 +24,7 @@ from fitflow.organizations.errors import (
 )
 from fitflow.organizations.models import Organization, StaffMember
 from fitflow.organizations.permissions import Action, Actor, Role, may_assign, require
-from fitflow.organizations.policy import Policy, merged
+from fitflow.organizations.policy import Policy, merged, policy_of, stored_form
 from fitflow.organizations.schemas import (
     MeRead,
     OrganizationCreate,
@@ -42,7 +42,7 @@ async def create_organization(
     """Open a studio with the default policy; the creator becomes its owner."""
     if await repository.slug_exists(session, data.slug):
         raise SlugTaken()
-    organization = Organization(**data.model_dump(), policy=Policy().model_dump(mode="json"))
+    organization = Organization(**data.model_dump(), policy=stored_form(Policy()))
     try:
         async with session.begin_nested():
             await repository.add(session, organization)
@@ -70,8 +70,8 @@ async def update_organization(
     require(actor, Action.update_studio)
     changes = update.model_dump(exclude_unset=True, exclude={"policy"})
     if update.policy is not None:
-        policy = merged(Policy.model_validate(organization.policy), update.policy)
-        organization.policy = policy.model_dump(mode="json")
+        policy = merged(policy_of(organization.policy), update.policy)
+        organization.policy = stored_form(policy)
     for field, value in changes.items():
         setattr(organization, field, value)
     await session.flush()

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fitflow.audit import service as audit
 from fitflow.credits import service as credits
-from fitflow.kit import time
 from fitflow.kit.source import Source
 from fitflow.memberships import service as memberships
 from fitflow.organizations.models import Organization
@@ -120,12 +119,8 @@ async def _take_back(
     if order.granted_lot_id is not None:
         refund.revoked_units = await _revoke_credits(session, organization, order, refund, share)
     elif order.granted_membership_id is not None:
-        valid_from, valid_until, _ = await memberships.window_of(
-            session, organization.id, order.granted_membership_id
-        )
-        kept_until = valid_from + (valid_until - valid_from) * (paid - refunded) // paid
         refund.membership_ends_at = await memberships.cut_short(
-            session, organization, order.granted_membership_id, max(kept_until, time.now())
+            session, organization, order.granted_membership_id, (paid - refunded, paid)
         )
 
 
@@ -136,12 +131,14 @@ async def _revoke_credits(
     refund: OrderRefund,
     share: tuple[int, int],
 ) -> int:
+    """Claim the credits this refund adds to the share of all the money refunded so
+    far; the ledger takes what the lot holds and keeps the rest owed."""
     refunded, paid = share
     granted = await credits.granted_units(
         session, organization_id=organization.id, granted_by=order_source(order)
     )
-    earlier = sum(row.revoked_units for row in await repository.refunds_of(session, order.id))
-    owed = granted * refunded // paid - earlier
+    before = refunded - refund.amount_minor
+    owed = granted * refunded // paid - granted * before // paid
     if owed <= 0:
         return 0
     return await credits.revoke_grant(

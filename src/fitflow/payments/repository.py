@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -25,16 +25,6 @@ async def by_id(
     query = select(Order).where(Order.organization_id == organization_id, Order.id == order_id)
     order: Order | None = await session.scalar(locking(query, lock))
     return order
-
-
-async def refunds_of(session: AsyncSession, order_id: uuid.UUID) -> Sequence[OrderRefund]:
-    return (
-        await session.scalars(
-            select(OrderRefund)
-            .where(OrderRefund.order_id == order_id)
-            .order_by(OrderRefund.created_at, OrderRefund.id)
-        )
-    ).all()
 
 
 async def refunds_of_orders(

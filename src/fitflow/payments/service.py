@@ -27,6 +27,13 @@ from fitflow.plans import service as plans
 from fitflow.plans.models import Plan
 from fitflow.plans.validity import validity_window
 
+INTRO_OFFER_INDEX = "uq_orders_one_intro_offer_per_member"
+
+
+def _constraint_of(error: IntegrityError) -> str | None:
+    diagnostics = getattr(error.orig, "diag", None)
+    return getattr(diagnostics, "constraint_name", None)
+
 
 def order_source(order: Order) -> Source:
     """The source a grant names, so that granting for an order happens once."""
@@ -63,7 +70,9 @@ async def sell_at_desk(
     try:
         async with session.begin_nested():
             await repository.add(session, order)
-    except IntegrityError as exc:  # the partial unique index on intro offers
+    except IntegrityError as exc:
+        if _constraint_of(exc) != INTRO_OFFER_INDEX:
+            raise
         raise IntroOfferUsed() from exc
     await _grant(session, organization, order, plan)
     await audit.record(
@@ -144,7 +153,8 @@ async def order(session: AsyncSession, actor: Actor, order_id: uuid.UUID) -> Ord
 
 
 async def read(session: AsyncSession, order: Order) -> OrderRead:
-    return _read(order, await repository.refunds_of(session, order.id))
+    refunds = await repository.refunds_of_orders(session, [order.id])
+    return _read(order, refunds.get(order.id, []))
 
 
 def _read(order: Order, refunds: Sequence[OrderRefund]) -> OrderRead:

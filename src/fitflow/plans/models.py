@@ -10,13 +10,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 from fitflow.kit.db import Base, created_at_column, uuid_pk
 
 PLAN_SHAPE = (
-    "(kind = 'class_pack' AND credit_units > 0 AND validity_days > 0"
+    "(kind = 'class_pack' AND credit_units IS NOT NULL AND credit_units > 0"
+    " AND validity_days IS NOT NULL AND validity_days > 0"
     " AND validity_starts IS NOT NULL AND billing_period IS NULL AND weekly_class_cap IS NULL)"
     " OR (kind = 'unlimited' AND credit_units IS NULL AND validity_starts IS NULL"
-    " AND (billing_period IS NOT NULL) <> (validity_days IS NOT NULL))"
-    " OR (kind = 'drop_in' AND credit_units IS NULL AND validity_days > 0"
+    " AND (billing_period IS NOT NULL) <> (validity_days IS NOT NULL)"
+    " AND (validity_days IS NULL OR validity_days > 0))"
+    " OR (kind = 'drop_in' AND credit_units IS NULL"
+    " AND (validity_days IS NULL OR validity_days > 0)"
     " AND validity_starts IS NULL AND billing_period IS NULL AND weekly_class_cap IS NULL)"
 )
+"""A drop-in's `validity_days` may be NULL: rows written before passes had a validity
+are read as the default (`DROP_IN_DAYS`)."""
+DROP_IN_DAYS = 30
 
 
 class Plan(Base):

@@ -104,18 +104,6 @@ def shift_by_days(at: datetime, *, timezone: str, days: int) -> datetime:
     return datetime.combine(new_day, wall.time(), tzinfo=wall.tzinfo).astimezone(UTC)
 
 
-def freeze_days(start: date, end: date) -> int:
-    """Local days frozen from `start` (inclusive) to `end` (exclusive)."""
-    if end <= start:
-        raise ValueError("a freeze must end after it starts")
-    return (end - start).days
-
-
-def frozen_until_extension(valid_until: datetime, *, timezone: str, frozen_days: int) -> datetime:
-    """The new `valid_until` once a freeze of `frozen_days` local days is added."""
-    return extend_by_days(valid_until, timezone=timezone, days=frozen_days)
-
-
 def remaining_freeze_allowance(used_days: int, max_days: int) -> int:
     """Freeze days still available under the studio's cap (0 when none are allowed)."""
     return max(max_days - used_days, 0)
@@ -130,8 +118,3 @@ def check_freeze(requested_days: int, used_days: int, max_days: int) -> None:
         raise ValueError("a freeze lasts at least one day")
     if used_days + requested_days > max_days:
         raise FreezeTooLong(requested_days, remaining_freeze_allowance(used_days, max_days))
-
-
-def covers(valid_from: datetime, valid_until: datetime, at: datetime) -> bool:
-    """Whether `at` falls in the half-open window `[valid_from, valid_until)`."""
-    return valid_from <= at < valid_until
