@@ -424,42 +424,34 @@ async def committed_desk(committed_client: httpx.AsyncClient, committed_database
     return Desk(committed_client, committed_database, await staffed_studio(committed_client))
 
 
-@pytest.fixture
-def slow_order_reads(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Reading an order pauses before anything is done with it (locked as asked)."""
+def _pause_order_reads(monkeypatch: pytest.MonkeyPatch, *, lock_override: bool | None) -> None:
+    """Reading an order pauses before anything is done with it; with `lock_override`
+    False the row lock the caller asked for is dropped (the negative control)."""
     original = repository.by_id
 
-    async def slow(
+    async def paused(
         session: AsyncSession,
         organization_id: uuid.UUID,
         order_id: uuid.UUID,
         *,
         lock: bool = False,
     ) -> Order | None:
-        found = await original(session, organization_id, order_id, lock=lock)
+        take_lock = lock if lock_override is None else lock_override
+        found = await original(session, organization_id, order_id, lock=take_lock)
         await asyncio.sleep(PAUSE)
         return found
 
-    monkeypatch.setattr(repository, "by_id", slow)
+    monkeypatch.setattr(repository, "by_id", paused)
+
+
+@pytest.fixture
+def slow_order_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    _pause_order_reads(monkeypatch, lock_override=None)
 
 
 @pytest.fixture
 def unlocked_order_reads(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The negative control: the order is read without its row lock, then the pause."""
-    original = repository.by_id
-
-    async def unlocked(
-        session: AsyncSession,
-        organization_id: uuid.UUID,
-        order_id: uuid.UUID,
-        *,
-        lock: bool = False,
-    ) -> Order | None:
-        found = await original(session, organization_id, order_id, lock=False)
-        await asyncio.sleep(PAUSE)
-        return found
-
-    monkeypatch.setattr(repository, "by_id", unlocked)
+    _pause_order_reads(monkeypatch, lock_override=False)
 
 
 async def two_refunds_at_once(desk: Desk, order_id: str) -> list[httpx.Response]:
