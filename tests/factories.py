@@ -136,8 +136,11 @@ class Studio:
     member_id: str
     plan_id: str
     order_id: str | None = None
-    """Set by `studio_with_sale`: a monthly membership sold to the member at the desk."""
+    """Set by `studio_with_sale`: a monthly membership sold to the member at the desk,
+    a class type and a location."""
     membership_id: str | None = None
+    class_type_id: str | None = None
+    location_id: str | None = None
 
 
 async def staffed_studio(client: httpx.AsyncClient) -> Studio:
@@ -182,10 +185,25 @@ async def sell(
     return order
 
 
+YOGA = {"name": "Yoga", "duration_minutes": 60, "default_capacity": 20}
+ROOM = {"name": "Studio 1"}
+
+
+async def create(client: httpx.AsyncClient, url: str, owner: Account, body: object) -> str:
+    """POST `body` as `owner`; the new object's id."""
+    response = await client.post(url, headers=owner.headers, json=body)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
 async def studio_with_sale(client: httpx.AsyncClient) -> Studio:
-    """A staffed studio whose member bought a monthly unlimited membership at the desk."""
+    """A staffed studio with a class type and a location, whose member bought a monthly
+    unlimited membership at the desk."""
     staffed = await staffed_studio(client)
     owner = staffed.accounts["owner"]
+    base = f"/api/v1/orgs/{staffed.slug}"
+    class_type_id = await create(client, f"{base}/class-types", owner, YOGA)
+    location_id = await create(client, f"{base}/locations", owner, ROOM)
     plan = await client.post(
         f"/api/v1/orgs/{staffed.slug}/plans", headers=owner.headers, json=MONTHLY
     )
@@ -194,5 +212,9 @@ async def studio_with_sale(client: httpx.AsyncClient) -> Studio:
         client, staffed.slug, owner, member_id=staffed.member_id, plan_id=plan.json()["id"]
     )
     return dataclasses.replace(
-        staffed, order_id=str(order["id"]), membership_id=str(order["granted_membership_id"])
+        staffed,
+        order_id=str(order["id"]),
+        membership_id=str(order["granted_membership_id"]),
+        class_type_id=class_type_id,
+        location_id=location_id,
     )

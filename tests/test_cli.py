@@ -32,6 +32,8 @@ class TestDemo:
         assert await table_count(database, "members") == 30
         assert await table_count(database, "users") == 35
         assert await table_count(database, "plans") == 4
+        assert await table_count(database, "class_types") == len(demo_catalog.CLASS_TYPES)
+        assert await table_count(database, "locations") == len(demo_catalog.ROOMS)
         assert await table_count(database, "orders") == len(demo_catalog.HOLDINGS)
         assert await table_count(database, "memberships") == 13
         assert await table_count(database, "credit_lots") == 8

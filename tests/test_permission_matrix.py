@@ -24,8 +24,11 @@ from fitflow.kit.db import Database
 from tests.factories import (
     MONTHLY,
     PASSWORD,
+    ROOM,
+    YOGA,
     Account,
     Studio,
+    create,
     create_user,
     sell,
     staffed_studio,
@@ -294,6 +297,42 @@ async def _void(c: Context) -> Request:
     return await _order_url(c, "/void"), {"reason": "sold by mistake"}
 
 
+async def _class_types(c: Context) -> Request:
+    return f"/api/v1/orgs/{c.slug}/class-types", None
+
+
+async def _create_class_type(c: Context) -> Request:
+    return f"/api/v1/orgs/{c.slug}/class-types", YOGA
+
+
+async def _class_type_url(c: Context, action: str = "") -> str:
+    url = f"/api/v1/orgs/{c.slug}/class-types"
+    class_type_id = await create(c.client, url, c.studio.accounts["owner"], YOGA)
+    return f"{url}/{class_type_id}{action}"
+
+
+async def _update_class_type(c: Context) -> Request:
+    return await _class_type_url(c), {"credit_cost": "1.5"}
+
+
+async def _archive_class_type(c: Context) -> Request:
+    return await _class_type_url(c, "/archive"), None
+
+
+async def _locations(c: Context) -> Request:
+    return f"/api/v1/orgs/{c.slug}/locations", None
+
+
+async def _create_location(c: Context) -> Request:
+    return f"/api/v1/orgs/{c.slug}/locations", ROOM
+
+
+async def _archive_location(c: Context) -> Request:
+    url = f"/api/v1/orgs/{c.slug}/locations"
+    location_id = await create(c.client, url, c.studio.accounts["owner"], ROOM)
+    return f"{url}/{location_id}/archive", None
+
+
 async def _audit(c: Context) -> Request:
     return f"/api/v1/orgs/{c.slug}/audit", None
 
@@ -365,6 +404,19 @@ MATRIX: dict[tuple[str, str], Row] = {
         _refund, studio_rule(200, "admin")
     ),
     ("POST", "/api/v1/orgs/{org}/orders/{order_id}/void"): Row(_void, studio_rule(200, "admin")),
+    ("GET", "/api/v1/orgs/{org}/class-types"): Row(_class_types, everyone(200)),
+    ("POST", "/api/v1/orgs/{org}/class-types"): Row(_create_class_type, studio_rule(201, "admin")),
+    ("PATCH", "/api/v1/orgs/{org}/class-types/{class_type_id}"): Row(
+        _update_class_type, studio_rule(200, "admin")
+    ),
+    ("POST", "/api/v1/orgs/{org}/class-types/{class_type_id}/archive"): Row(
+        _archive_class_type, studio_rule(200, "admin")
+    ),
+    ("GET", "/api/v1/orgs/{org}/locations"): Row(_locations, everyone(200)),
+    ("POST", "/api/v1/orgs/{org}/locations"): Row(_create_location, studio_rule(201, "admin")),
+    ("POST", "/api/v1/orgs/{org}/locations/{location_id}/archive"): Row(
+        _archive_location, studio_rule(200, "admin")
+    ),
 }
 
 

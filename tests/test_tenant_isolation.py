@@ -37,6 +37,9 @@ ID_ROUTES: dict[tuple[str, str], dict[str, object] | None] = {
     ("GET", f"{ORG}/orders/{{order_id}}"): None,
     ("POST", f"{ORG}/orders/{{order_id}}/refund"): {"amount_minor": 100, "reason": "from A"},
     ("POST", f"{ORG}/orders/{{order_id}}/void"): {"reason": "from A"},
+    ("PATCH", f"{ORG}/class-types/{{class_type_id}}"): {"name": "Renamed by A"},
+    ("POST", f"{ORG}/class-types/{{class_type_id}}/archive"): None,
+    ("POST", f"{ORG}/locations/{{location_id}}/archive"): None,
 }
 
 
@@ -57,7 +60,13 @@ def studio_routes(app: FastAPI) -> set[tuple[str, str]]:
 
 
 # Every route under /orgs/{org} but the two that are open to anyone with an account.
-PUBLIC = {("GET", ORG), ("POST", f"{ORG}/join"), ("GET", f"{ORG}/plans")}
+PUBLIC = {
+    ("GET", ORG),
+    ("POST", f"{ORG}/join"),
+    ("GET", f"{ORG}/plans"),
+    ("GET", f"{ORG}/class-types"),
+    ("GET", f"{ORG}/locations"),
+}
 STAFF_ROUTES: dict[tuple[str, str], Outside] = {
     ("PATCH", ORG): Outside(403, {"name": "Hijacked", "policy": {"hold_seconds": 1}}),
     ("GET", f"{ORG}/staff"): Outside(403),
@@ -90,6 +99,24 @@ STAFF_ROUTES: dict[tuple[str, str], Outside] = {
         403, {"amount_minor": 100, "reason": "x"}
     ),
     ("POST", f"{ORG}/orders/{{order_id}}/void"): Outside(403, {"reason": "from B"}),
+    ("POST", f"{ORG}/class-types"): Outside(
+        403, {"name": "B", "duration_minutes": 30, "default_capacity": 5}
+    ),
+    ("PATCH", f"{ORG}/class-types/{{class_type_id}}"): Outside(403, {"name": "B"}),
+    ("POST", f"{ORG}/class-types/{{class_type_id}}/archive"): Outside(403),
+    ("POST", f"{ORG}/locations"): Outside(403, {"name": "B's room"}),
+    ("POST", f"{ORG}/locations/{{location_id}}/archive"): Outside(403),
+}
+
+
+# A path parameter, the label for messages, and the Studio field holding its one id.
+SINGLE_IDS = {
+    "member_id": ("member", "member_id"),
+    "plan_id": ("plan", "plan_id"),
+    "order_id": ("order", "order_id"),
+    "membership_id": ("membership", "membership_id"),
+    "class_type_id": ("class type", "class_type_id"),
+    "location_id": ("location", "location_id"),
 }
 
 
@@ -97,15 +124,12 @@ def object_ids(studio: Studio, parameter: str) -> dict[str, str]:
     """Every id of `studio` a path parameter can name, by a label for messages."""
     if parameter == "staff_id":
         return {f"{role} staff": staff_id for role, staff_id in studio.staff_ids.items()}
-    if parameter == "member_id":
-        return {"member": studio.member_id}
-    if parameter == "plan_id":
-        return {"plan": studio.plan_id}
-    if parameter == "order_id" and studio.order_id:
-        return {"order": studio.order_id}
-    if parameter == "membership_id" and studio.membership_id:
-        return {"membership": studio.membership_id}
-    raise AssertionError(f"no ids known for {{{parameter}}}; extend object_ids")
+    if parameter not in SINGLE_IDS:
+        raise AssertionError(f"no ids known for {{{parameter}}}; extend object_ids")
+    label, field = SINGLE_IDS[parameter]
+    object_id = getattr(studio, field)
+    assert object_id, f"{field} is not set: build the studio with studio_with_sale"
+    return {label: str(object_id)}
 
 
 def fill(template: str, slug: str, studio_with_ids: Studio) -> list[tuple[str, str]]:
@@ -133,6 +157,8 @@ async def snapshot(client: httpx.AsyncClient, studio: Studio) -> dict[str, Any]:
         "audit": f"{base}/audit?limit=200",
         "plans": f"{base}/plans?limit=200",
         "orders": f"{base}/orders?limit=200",
+        "class types": f"{base}/class-types?limit=200",
+        "locations": f"{base}/locations?limit=200",
         "memberships": f"{base}/members/{studio.member_id}/memberships",
     }
     result: dict[str, Any] = {}
@@ -185,6 +211,8 @@ class TestAnotherStudiosObjectsAnswer404:
                 "plan_not_found",
                 "order_not_found",
                 "membership_not_found",
+                "class_type_not_found",
+                "location_not_found",
             }
             for person in b.accounts.values():
                 assert person.email not in response.text
@@ -203,7 +231,7 @@ class TestAnotherStudiosObjectsAnswer404:
         url = next(
             url
             for label, url in fill(template, a.slug, a)
-            if label in {"trainer staff", "member", "plan", "order", "membership"}
+            if label == "trainer staff" or label in {name for name, _ in SINGLE_IDS.values()}
         )
         if template.endswith("/unfreeze"):
             freeze = url.replace("/unfreeze", "/freeze")
@@ -236,7 +264,8 @@ class TestAnotherStudiosOwnerIsAnOutsider:
             str(person.user_id) for person in a.accounts.values()
         }
         secrets |= set(a.staff_ids.values()) | {a.member_id, a_studio_id, a.plan_id}
-        secrets |= {str(a.order_id), str(a.membership_id)}
+        secrets |= {str(a.order_id), str(a.membership_id), str(a.class_type_id)}
+        secrets |= {str(a.location_id)}
         for label, url in fill(template, a.slug, a):
             response = await client.request(method, url, headers=b_owner.headers, json=body)
             assert response.status_code == rule.status, f"{method} {url} ({label})"

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from fitflow.audit.endpoints import router as audit
 from fitflow.auth.endpoints import router as identity
+from fitflow.classes.endpoints import router as schedule
 from fitflow.credits.endpoints import router as credits
 from fitflow.members.endpoints import router as members
 from fitflow.memberships.endpoints import router as memberships
@@ -15,6 +16,7 @@ api = APIRouter()
 api.include_router(identity)
 api.include_router(studios)
 api.include_router(members)
+api.include_router(schedule)
 api.include_router(plans)
 api.include_router(memberships)
 api.include_router(credits)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fitflow.auth import service as auth
 from fitflow.auth.models import User
 from fitflow.auth.runtime import AuthRuntime
-from fitflow.demo_catalog import desk_actor, seed_catalog
+from fitflow.demo_catalog import desk_actor, seed_catalog, seed_schedule_catalog
 from fitflow.members import service as members
 from fitflow.members.errors import AlreadyMember
 from fitflow.organizations import service as organizations
@@ -76,6 +76,7 @@ async def seed(session: AsyncSession, rt: AuthRuntime) -> list[DemoLogin]:
             await members.join(session, user, studio_id)
         member_ids.append(await members.own_member_id(session, Actor(user.id, studio_id)))
     desk = desk_actor(staff[f"desk@{DOMAIN}"].id, studio_id)
+    await seed_schedule_catalog(session, owner_actor, studio)
     await seed_catalog(session, owner_actor, desk, studio, member_ids)
     return [owner_login, *other_staff, *member_logins()]
 

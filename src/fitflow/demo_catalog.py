@@ -1,15 +1,19 @@
-"""The demo studio's catalog and what its members hold: a monthly unlimited plan, a
-10-class pack, a drop-in and an intro week; peak pricing on weekday evenings; members
-holding each kind, sold at the desk. Seeded once, when the studio has no plans yet."""
+"""The demo studio's catalog and what its members hold: class types and rooms; a
+monthly unlimited plan, a 10-class pack, a drop-in and an intro week; peak pricing on
+weekday evenings; members holding each kind, sold at the desk. Each part is seeded once,
+when the studio has none of it yet."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
 from datetime import time
+from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fitflow.classes import service as classes
+from fitflow.classes.schemas import ClassTypeCreate, LocationCreate
 from fitflow.kit.pagination import PageParams
 from fitflow.organizations import service as organizations
 from fitflow.organizations.models import Organization
@@ -54,6 +58,42 @@ PEAK = PricingTier(
 )
 # Which plan (by position in CATALOG) the demo members bought, in member order.
 HOLDINGS = [0] * 8 + [1] * 8 + [2] * 3 + [3] * 2
+CLASS_TYPES = [
+    ClassTypeCreate(
+        name="Vinyasa yoga", duration_minutes=60, default_capacity=20, colour="#2a9d8f"
+    ),
+    ClassTypeCreate(name="Spin", duration_minutes=45, default_capacity=16, colour="#e76f51"),
+    ClassTypeCreate(
+        name="HIIT express",
+        duration_minutes=30,
+        default_capacity=12,
+        credit_cost=Decimal("0.5"),
+        colour="#f4a261",
+    ),
+    ClassTypeCreate(
+        name="Personal training",
+        duration_minutes=60,
+        default_capacity=1,
+        credit_cost=Decimal(3),
+        appointment=True,
+        colour="#264653",
+    ),
+]
+ROOMS = [
+    LocationCreate(name="Studio 1", address="Ground floor", capacity=24),
+    LocationCreate(name="Spin room", address="First floor", capacity=16),
+]
+
+
+async def seed_schedule_catalog(session: AsyncSession, owner: Actor, studio: Organization) -> None:
+    """Class types and rooms, unless the studio has class types already."""
+    existing = await classes.class_types(session, studio.id, params=PageParams(limit=1))
+    if existing.items:
+        return
+    for class_type in CLASS_TYPES:
+        await classes.create_class_type(session, owner, class_type)
+    for room in ROOMS:
+        await classes.create_location(session, owner, room)
 
 
 async def seed_catalog(

@@ -2,6 +2,7 @@
 
 from fitflow.audit.models import AuditEntry
 from fitflow.auth.models import LoginThrottle, PasswordResetToken, RefreshToken, TokenFamily, User
+from fitflow.classes.models import ClassType, Location
 from fitflow.credits.models import CreditEntry, CreditLot
 from fitflow.entitlements.models import Charge
 from fitflow.kit.db import Base
@@ -17,9 +18,11 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Charge",
+    "ClassType",
     "CreditEntry",
     "CreditLot",
     "IdempotencyKey",
+    "Location",
     "LoginThrottle",
     "Member",
     "Membership",

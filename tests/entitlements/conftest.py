@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fitflow.classes.models import ClassType
 from fitflow.credits import service as credits
 from fitflow.credits.models import CreditEntry, CreditLot
 from fitflow.entitlements import service
@@ -248,6 +249,26 @@ class Desk:
             return list(rows)
 
 
+async def with_class_types(database: Database, studio: Studio) -> Studio:
+    """The studio runs yoga and spin, under the fixed ids the terms above name."""
+    async with database.sessions() as session:
+        organization = await organizations.by_slug(session, studio.slug)
+        assert organization is not None
+        for class_type_id, name in ((YOGA, "Yoga"), (SPIN, "Spin")):
+            session.add(
+                ClassType(
+                    id=class_type_id,
+                    organization_id=organization.id,
+                    name=name,
+                    duration_minutes=60,
+                    default_capacity=20,
+                    credit_units=CREDIT,
+                )
+            )
+        await session.commit()
+    return studio
+
+
 @pytest.fixture
 async def desk(clock: datetime, client: httpx.AsyncClient, database: Database) -> Desk:
-    return Desk(client, database, await staffed_studio(client))
+    return Desk(client, database, await with_class_types(database, await staffed_studio(client)))

@@ -36,6 +36,7 @@ GRANTED_BY: dict[Action, frozenset[Role]] = {
     Action.sell_at_desk: STAFF,
     Action.view_orders: STAFF,
     Action.refund_orders: ADMIN_PLUS,
+    Action.manage_schedule: ADMIN_PLUS,
 }
 
 ROLE_SETS: list[frozenset[Role]] = [

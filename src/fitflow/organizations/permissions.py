@@ -45,6 +45,7 @@ class Action(StrEnum):
     sell_at_desk = "sell_at_desk"
     view_orders = "view_orders"
     refund_orders = "refund_orders"
+    manage_schedule = "manage_schedule"
 
 
 MINIMUM_ROLE: dict[Action, Role] = {
@@ -61,6 +62,7 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.sell_at_desk: Role.receptionist,
     Action.view_orders: Role.receptionist,
     Action.refund_orders: Role.admin,
+    Action.manage_schedule: Role.admin,
 }
 
 

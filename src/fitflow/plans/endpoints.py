@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, status
 
 from fitflow.auth.deps import Session
+from fitflow.classes.errors import UnknownClassTypes
 from fitflow.kit.errors import PermissionDenied, raises
 from fitflow.kit.pagination import Page, PageParams, page_params
 from fitflow.kit.unit_of_work import api_router
@@ -31,7 +32,7 @@ async def list_plans(
 
 
 @router.post("/orgs/{org}/plans", status_code=status.HTTP_201_CREATED)
-@raises(PermissionDenied)
+@raises(PermissionDenied, UnknownClassTypes)
 async def create_plan(body: PlanCreate, caller: Caller, session: Session) -> PlanRead:
     """Add a plan to the catalog, priced in the studio's currency (admin+)."""
     return await service.create_plan(session, caller.actor, caller.organization, body)

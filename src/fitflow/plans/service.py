@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fitflow.audit import service as audit
+from fitflow.classes import service as classes
 from fitflow.kit import time
 from fitflow.kit.pagination import Page, PageParams
 from fitflow.organizations.models import Organization
@@ -37,6 +38,7 @@ async def create_plan(
 ) -> PlanRead:
     """A new plan, priced in the studio's currency (admin+)."""
     require(actor, Action.manage_plans)
+    await classes.ensure_class_types(session, organization.id, body.class_type_ids)
     plan = Plan(
         organization_id=organization.id,
         currency=organization.currency,

@@ -1,0 +1,1 @@
+"""The schedule: class types, locations, and (next) recurring schedules and sessions."""
