@@ -215,6 +215,12 @@ class Desk:
             assert found is not None
             return found
 
+    async def lot(self, lot_id: uuid.UUID) -> CreditLot:
+        async with self.database.sessions() as session:
+            found = await session.get(CreditLot, lot_id, populate_existing=True)
+            assert found is not None
+            return found
+
     async def remaining(self, lot_id: uuid.UUID) -> int:
         async with self.database.sessions() as session:
             lot = await session.get(CreditLot, lot_id, populate_existing=True)

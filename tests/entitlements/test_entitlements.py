@@ -331,6 +331,25 @@ class TestCreditValidity:
         await desk.charge(yoga(TUESDAY), booking("early"))
         assert await desk.entries(booking("early")) == [("consume", short_id, -CREDIT)]
 
+    async def test_a_first_use_pack_runs_to_local_midnight_after_its_last_day(
+        self, desk: Desk
+    ) -> None:
+        """The 30 local days from a first class on 20 March 2027 cross Berlin's move to
+        summer time and still end as 19 April begins, local time (not 30 x 24 hours)."""
+        plan = await desk.plan(
+            kind="class_pack",
+            name="5 classes, from first use",
+            price_minor=6000,
+            credits=5,
+            validity_days=30,
+            validity_starts="first_use",
+        )
+        lot_id = uuid.UUID((await desk.sell(plan))["granted_lot_id"])
+        first_class = datetime(2027, 3, 20, 17, tzinfo=UTC)  # 18:00 in Berlin
+        await desk.charge(yoga(first_class), booking("first"))
+        lot = await desk.lot(lot_id)
+        assert lot.expires_at == datetime(2027, 4, 18, 22, tzinfo=UTC)
+
 
 class TestPaymentRequired:
     async def test_a_non_member_is_offered_the_cheapest_drop_in_at_the_non_member_price(

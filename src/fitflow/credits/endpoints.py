@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, status
 
 from fitflow.auth.deps import Session
-from fitflow.credits import service
+from fitflow.credits import accounts
 from fitflow.credits.errors import InsufficientCredits, InvalidAdjustment
 from fitflow.credits.schemas import AdjustmentCreate, CreditStatement, EntryRead
 from fitflow.kit.errors import PermissionDenied, raises
@@ -26,7 +26,7 @@ async def my_credits(
     caller: Caller, session: Session, paging: Annotated[PageParams, Depends(page_params)]
 ) -> CreditStatement:
     """Your balance in this studio, your lots with their expiry and your ledger entries."""
-    return await service.statement(session, caller.actor, params=paging)
+    return await accounts.statement(session, caller.actor, params=paging)
 
 
 @router.post(
@@ -37,7 +37,7 @@ async def adjust_credits(
     member_id: uuid.UUID, body: AdjustmentCreate, caller: Caller, session: Session
 ) -> list[EntryRead]:
     """Add credits to a member (a new lot) or take some back, with a reason (staff)."""
-    return await service.adjust(
+    return await accounts.adjust(
         session,
         caller.actor,
         member_id=member_id,

@@ -1,5 +1,6 @@
-"""Ledger use cases. `grant`, `take` and `refund` run inside the caller's transaction
-(an order, a booking) and are idempotent per source; `adjust` is the staff use case."""
+"""The ledger's writers, which other domains call: `grant`, `take`, `refund` and
+`revoke_grant` run inside the caller's transaction (an order, a booking) and are
+idempotent per source. Staff adjustments and statements are in `accounts`."""
 
 from __future__ import annotations
 
@@ -11,22 +12,17 @@ from typing import TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fitflow.audit import service as audit
 from fitflow.credits import repository
 from fitflow.credits.allocation import LotState, NotEnoughCredits, allocate
-from fitflow.credits.errors import InsufficientCredits, InvalidAdjustment
+from fitflow.credits.errors import InsufficientCredits
 from fitflow.credits.models import CreditEntry, CreditLot
-from fitflow.credits.schemas import CreditStatement, EntryRead, LotRead
-from fitflow.credits.units import as_credits, percent_of
+from fitflow.credits.units import percent_of
 from fitflow.kit import time
-from fitflow.kit.pagination import PageParams
 from fitflow.kit.source import Source
-from fitflow.members import service as members
-from fitflow.organizations.permissions import Action, Actor, require
+from fitflow.plans.validity import validity_window
 
 TAKING_KINDS = ("consume", "forfeit", "adjust")
 T = TypeVar("T", CreditLot, CreditEntry)
-LONGEST_EXPIRY = timedelta(days=3660)
 OWED_TO_REFUND = "taken back: the money for these credits was refunded"
 
 
@@ -84,12 +80,15 @@ async def take(
     source: Source,
     kind: str = "consume",
     class_type_id: uuid.UUID | None = None,
+    timezone: str | None = None,
     reason: str | None = None,
     actor_user_id: uuid.UUID | None = None,
 ) -> list[CreditEntry]:
     """Draw `units` from the lots valid at `at` (and, for a class, paying for its type),
-    first-expiring first, all or nothing. Takes the member's credit lock, then locks
-    their lots with credit left, so concurrent charges cannot overdraw."""
+    first-expiring first, all or nothing. A pack that starts on first use then runs to
+    local midnight after its last day in the studio's `timezone` (whole 24-hour days
+    without one). Takes the member's credit lock, then locks their lots with credit
+    left, so concurrent charges cannot overdraw."""
     if kind not in TAKING_KINDS:
         raise ValueError(f"{kind} does not take credits")
     await repository.lock_member_credits(session, member_id)
@@ -113,7 +112,7 @@ async def take(
         lot = by_id[lot_id]
         validity = lot.valid_days_after_first_use
         if kind == "consume" and validity is not None and lot.expires_at is None:
-            lot.expires_at = at + timedelta(days=validity)  # first use starts the clock
+            lot.expires_at = _first_use_expiry(at, validity, timezone)
         lot.remaining_units -= share
         entries.append(
             _entry(lot, kind, -share, source, reason=reason, actor_user_id=actor_user_id)
@@ -268,84 +267,18 @@ async def available_for_class(
     )
 
 
-async def adjust(
-    session: AsyncSession,
-    actor: Actor,
-    *,
-    member_id: uuid.UUID,
-    units: int,
-    reason: str,
-    expires_at: datetime | None = None,
-) -> list[EntryRead]:
-    """Staff add credits (a new lot) or take them back, with a reason; audited."""
-    require(actor, Action.adjust_credits)
-    await members.ensure_member(session, actor.organization_id, member_id)
-    if expires_at is not None:
-        _check_expiry(units, expires_at, time.now())
-    source = Source("adjustment", str(uuid.uuid4()))
-    organization_id = actor.organization_id
-    if units > 0:
-        await grant(
-            session,
-            organization_id=organization_id,
-            member_id=member_id,
-            units=units,
-            source=source,
-            expires_at=expires_at,
-            kind="adjust",
-            reason=reason,
-            actor_user_id=actor.user_id,
-        )
-        entries = list(
-            await repository.entries_for_source(session, organization_id, source, "adjust")
-        )
-    else:
-        entries = await take(
-            session,
-            organization_id=organization_id,
-            member_id=member_id,
-            units=-units,
-            at=time.now(),
-            source=source,
-            kind="adjust",
-            reason=reason,
-            actor_user_id=actor.user_id,
-        )
-    await audit.record(
-        session,
-        "credits.adjusted",
-        actor_user_id=actor.user_id,
-        organization_id=actor.organization_id,
-        subject_type="member",
-        subject_id=member_id,
-        data={"units": units, "reason": reason},
-    )
-    return [EntryRead.model_validate(entry) for entry in entries]
-
-
-async def statement(session: AsyncSession, actor: Actor, *, params: PageParams) -> CreditStatement:
-    """The caller's own balance, lots and entries (newest first) in this studio."""
-    member_id = await members.own_member_id(session, actor)
-    now = time.now()
-    rows, cursor = await repository.entries_page(session, actor.organization_id, member_id, params)
-    total = await repository.balance(session, actor.organization_id, member_id, now)
-    return CreditStatement(
-        balance_units=total,
-        balance=as_credits(total),
-        lots=[
-            LotRead.from_lot(lot, now)
-            for lot in await repository.lots_of(session, actor.organization_id, member_id)
-        ],
-        entries=[EntryRead.model_validate(row[0]) for row in rows],
-        next_cursor=cursor,
-    )
-
-
 def _same_member(row: T, member_id: uuid.UUID) -> T:
     """A source already written for another member is a caller's mistake, never a match."""
     if row.member_id != member_id:
         raise ValueError("this source was already used for another member")
     return row
+
+
+def _first_use_expiry(at: datetime, days: int, timezone: str | None) -> datetime:
+    """First use starts the clock: `days` local days from the day of `at`."""
+    if timezone is None:
+        return at + timedelta(days=days)
+    return validity_window(at, timezone=timezone, days=days)[1]
 
 
 def _pays_for(lot: CreditLot, class_type_id: uuid.UUID | None) -> bool:
@@ -379,10 +312,3 @@ def _entry(
         source_type=source.kind,
         source_id=source.id,
     )
-
-
-def _check_expiry(units: int, expires_at: datetime, now: datetime) -> None:
-    if units < 0:
-        raise InvalidAdjustment()
-    if not now < expires_at <= now + LONGEST_EXPIRY:
-        raise InvalidAdjustment("An expiry must lie in the future, at most ten years ahead.")

@@ -73,6 +73,7 @@ async def charge(
                 at=terms.starts_at,
                 source=source,
                 class_type_id=terms.class_type_id,
+                timezone=organization.timezone,
             )
         except InsufficientCredits as short:  # spent by a concurrent booking meanwhile
             needed = await _payment_required(
