@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fitflow.credits import repository
@@ -18,7 +17,7 @@ from fitflow.credits.errors import InsufficientCredits
 from fitflow.credits.models import CreditEntry, CreditLot
 from fitflow.credits.units import percent_of
 from fitflow.kit import time
-from fitflow.kit.source import Source
+from fitflow.kit.source import Source, add_once
 from fitflow.plans.validity import validity_window
 
 TAKING_KINDS = ("consume", "forfeit", "adjust")
@@ -56,14 +55,11 @@ async def grant(
         source_type=source.kind,
         source_id=source.id,
     )
-    try:
-        async with session.begin_nested():
-            await repository.add(session, lot)
-    except IntegrityError:  # a concurrent grant for this source committed first
-        winner = await repository.lot_for_source(session, organization_id, source)
-        if winner is None:
-            raise
-        return _same_member(winner, member_id)
+    added = await add_once(
+        session, lot, lambda: repository.lot_for_source(session, organization_id, source)
+    )
+    if added is not lot:  # a concurrent grant for this source committed first
+        return _same_member(added, member_id)
     await repository.add(
         session, _entry(lot, kind, units, source, reason=reason, actor_user_id=actor_user_id)
     )
@@ -203,12 +199,13 @@ async def granted_units(
     return lot.granted_units if lot is not None else 0
 
 
-async def grant_untouched(
-    session: AsyncSession, *, organization_id: uuid.UUID, granted_by: Source
+async def was_untouched(
+    session: AsyncSession, *, organization_id: uuid.UUID, granted_by: Source, revoked: int
 ) -> bool:
-    """Whether the lot `granted_by` granted still holds all of it: nothing used."""
+    """Whether the lot `granted_by` granted held all of it before `revoke_grant` took
+    `revoked` back from it (read after that call, which locked the lot)."""
     lot = await repository.lot_for_source(session, organization_id, granted_by)
-    return lot is not None and lot.remaining_units == lot.granted_units
+    return lot is not None and revoked + lot.remaining_units == lot.granted_units
 
 
 def _refund_shares(consumed: Sequence[CreditEntry], percent: int) -> list[tuple[CreditEntry, int]]:

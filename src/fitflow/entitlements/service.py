@@ -6,7 +6,7 @@ source (the booking), so charging or refunding twice changes nothing."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,7 +31,6 @@ from fitflow.plans import service as plans
 class _Decision:
     quote: Quote
     membership: Membership | None = None
-    reasons: list[str] = field(default_factory=list)
 
 
 async def quote(
@@ -77,7 +76,7 @@ async def charge(
             )
         except InsufficientCredits as short:  # spent by a concurrent booking meanwhile
             needed = await _payment_required(
-                session, organization, member_id, terms, decision.quote, reasons=decision.reasons
+                session, organization, member_id, terms, decision.quote
             )
             raise PaymentRequired(data=needed.model_dump(mode="json")) from short
     row = Charge(
@@ -149,20 +148,17 @@ async def _decide(
         if await _under_weekly_cap(session, membership, terms, organization.timezone):
             return _Decision(Quote(method="membership", membership_id=membership.id), membership)
         reasons.append("weekly_cap_reached")
-    by_credits = _priced(organization, terms)
+    by_credits = _priced(organization, terms, reasons)
     if by_credits.credit_units == 0 or await _has_credits(
         session, organization, member_id, terms, by_credits.credit_units or 0
     ):
-        return _Decision(by_credits.model_copy(update={"reasons": reasons}), reasons=reasons)
-    return _Decision(
-        await _payment_required(
-            session, organization, member_id, terms, by_credits, reasons=reasons
-        )
-    )
+        return _Decision(by_credits)
+    return _Decision(await _payment_required(session, organization, member_id, terms, by_credits))
 
 
-def _priced(organization: Organization, terms: ClassTerms) -> Quote:
-    """Paying by credits: the class type's cost adjusted by the studio's pricing tiers."""
+def _priced(organization: Organization, terms: ClassTerms, reasons: list[str]) -> Quote:
+    """Paying by credits: the class type's cost adjusted by the studio's pricing tiers,
+    with the `reasons` no membership paid."""
     tiers = policy_of(organization.policy).pricing_tiers
     at, timezone = terms.starts_at, organization.timezone
     tier = pricing.tier_at(at, timezone, tiers)
@@ -170,6 +166,7 @@ def _priced(organization: Organization, terms: ClassTerms) -> Quote:
         method="credits",
         credit_units=pricing.credit_cost(terms.credit_units, at, timezone, tiers),
         pricing_tier=tier.name if tier else None,
+        reasons=reasons,
     )
 
 
@@ -179,14 +176,13 @@ async def _payment_required(
     member_id: uuid.UUID,
     terms: ClassTerms,
     by_credits: Quote,
-    *,
-    reasons: list[str],
 ) -> Quote:
+    """The credits quote turned into a payment request: the drop-in offer, and why."""
     return by_credits.model_copy(
         update={
             "method": "payment_required",
             "drop_in": await _drop_in_offer(session, organization, member_id, terms),
-            "reasons": [*reasons, "not_enough_credits"],
+            "reasons": [*by_credits.reasons, "not_enough_credits"],
         }
     )
 

@@ -5,10 +5,15 @@ same source changes nothing."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+Row = TypeVar("Row")
 
 
 @dataclass(frozen=True)
@@ -25,3 +30,21 @@ def written_for(model: Any, organization_id: uuid.UUID, source: Source) -> Selec
         model.source_type == source.kind,
         model.source_id == source.id,
     )
+
+
+async def add_once(
+    session: AsyncSession, row: Row, written: Callable[[], Awaitable[Row | None]]
+) -> Row:
+    """Insert `row`, the one write for its source; when a concurrent writer committed
+    that write first (the unique key on the source refuses this one), the committed row
+    from `written()` is returned instead and this transaction carries on."""
+    try:
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+    except IntegrityError:
+        winner = await written()
+        if winner is None:
+            raise
+        return winner
+    return row

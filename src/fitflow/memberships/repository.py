@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -16,6 +16,14 @@ from fitflow.kit.db import locking
 from fitflow.kit.pagination import PageParams, keyset_page
 from fitflow.kit.source import Source, written_for
 from fitflow.memberships.models import Membership, MembershipFreeze
+
+
+def _running_at(at: datetime) -> list[ColumnElement[bool]]:
+    """Not ended by `at`: neither past its end nor cancelled by then."""
+    return [
+        Membership.valid_until > at,
+        or_(Membership.cancel_at.is_(None), Membership.cancel_at > at),
+    ]
 
 
 async def add(session: AsyncSession, *rows: Membership | MembershipFreeze) -> None:
@@ -71,8 +79,7 @@ async def covering_candidates(
             Membership.organization_id == organization_id,
             Membership.member_id == member_id,
             Membership.valid_from <= at,
-            Membership.valid_until > at,
-            or_(Membership.cancel_at.is_(None), Membership.cancel_at > at),
+            *_running_at(at),
         )
         .order_by(Membership.id)
     )
@@ -90,33 +97,29 @@ async def has_current(
             Membership.member_id == member_id,
             Membership.kind == "unlimited",
             Membership.valid_from <= at,
-            Membership.valid_until > at,
-            or_(Membership.cancel_at.is_(None), Membership.cancel_at > at),
+            *_running_at(at),
         )
         .limit(1)
     )
     return found is not None
 
 
-async def latest_unlimited_end(
-    session: AsyncSession, member_id: uuid.UUID, at: datetime
-) -> datetime | None:
-    """When the member's unlimited memberships still running at `at` stop covering, at
-    the latest; locks them, so two sales to one member queue."""
-    rows = await session.scalars(
-        locking(
-            select(Membership)
-            .where(
-                Membership.member_id == member_id,
-                Membership.kind == "unlimited",
-                Membership.valid_until > at,
-                or_(Membership.cancel_at.is_(None), Membership.cancel_at > at),
-            )
-            .order_by(Membership.id)
+async def running_unlimited_for_update(
+    session: AsyncSession, organization_id: uuid.UUID, member_id: uuid.UUID, at: datetime
+) -> Sequence[Membership]:
+    """The member's unlimited memberships not ended by `at`, locked in id order, so two
+    sales to one member queue."""
+    query = (
+        select(Membership)
+        .where(
+            Membership.organization_id == organization_id,
+            Membership.member_id == member_id,
+            Membership.kind == "unlimited",
+            *_running_at(at),
         )
+        .order_by(Membership.id)
     )
-    ends = [min(m.valid_until, m.cancel_at or m.valid_until) for m in rows]
-    return max(ends, default=None)
+    return (await session.scalars(locking(query))).all()
 
 
 async def freezes_of(

@@ -7,14 +7,13 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fitflow.audit import service as audit
 from fitflow.kit import time
 from fitflow.kit.errors import PermissionDenied
 from fitflow.kit.pagination import Page, PageParams
-from fitflow.kit.source import Source
+from fitflow.kit.source import Source, add_once
 from fitflow.members import service as members
 from fitflow.members.errors import MemberNotFound
 from fitflow.memberships import repository, state
@@ -65,7 +64,10 @@ async def grant(
         return existing
     starts = at
     if plan.kind == "unlimited":
-        starts = max(at, await repository.latest_unlimited_end(session, member_id, at) or at)
+        running = await repository.running_unlimited_for_update(
+            session, organization.id, member_id, at
+        )
+        starts = max([at, *(state.coverage_end(m) for m in running)])
     valid_from, valid_until = validity_window(
         starts,
         timezone=organization.timezone,
@@ -86,15 +88,9 @@ async def grant(
         source_type=source.kind,
         source_id=source.id,
     )
-    try:
-        async with session.begin_nested():
-            await repository.add(session, membership)
-    except IntegrityError:  # a concurrent grant for this source committed first
-        winner = await repository.for_source(session, organization.id, source)
-        if winner is None:
-            raise
-        return winner
-    return membership
+    return await add_once(
+        session, membership, lambda: repository.for_source(session, organization.id, source)
+    )
 
 
 async def memberships_of(

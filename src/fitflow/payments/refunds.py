@@ -155,18 +155,15 @@ async def _revoke_credits(
 async def _grant_was_untouched(
     session: AsyncSession, organization: Organization, order: Order, refund: OrderRefund
 ) -> bool:
-    """Whether the grant was unused when taking it back locked it: a lot gave back all
-    it granted (or, already expired, still held all of it); a membership paid no class.
-    Reads what the take-back just locked and refreshed."""
+    """Whether the grant was unused when taking it back locked it: a lot held all it
+    granted (expired or not); a membership paid no class. Reads what the take-back just
+    locked and refreshed."""
     if order.granted_lot_id is not None:
-        granted_by = order_source(order)
-        granted = await credits.granted_units(
-            session, organization_id=organization.id, granted_by=granted_by
-        )
-        if refund.revoked_units == granted:
-            return True
-        return refund.revoked_units == 0 and await credits.grant_untouched(
-            session, organization_id=organization.id, granted_by=granted_by
+        return await credits.was_untouched(
+            session,
+            organization_id=organization.id,
+            granted_by=order_source(order),
+            revoked=refund.revoked_units,
         )
     if order.granted_membership_id is not None:
         _, _, used = await memberships.window_of(
