@@ -30,7 +30,7 @@ from fitflow.memberships.models import Membership, MembershipFreeze
 from fitflow.memberships.schemas import FreezeCreate, FreezeRead, MembershipRead
 from fitflow.organizations.models import Organization
 from fitflow.organizations.permissions import Action, Actor, allowed
-from fitflow.organizations.policy import policy_of
+from fitflow.organizations.policy import Policy, policy_of
 from fitflow.plans.models import DROP_IN_DAYS, Plan
 from fitflow.plans.validity import (
     FreezeTooLong,
@@ -114,8 +114,8 @@ async def memberships_of(
     rows, cursor = await repository.page_of_member(session, organization.id, target, params)
     found = [row[0] for row in rows]
     freezes = await repository.freezes_of(session, (m.id for m in found))
-    now = time.now()
-    items = [read(m, freezes.get(m.id, []), organization, now) for m in found]
+    now, policy, timezone = time.now(), policy_of(organization.policy), organization.timezone
+    items = [_read(m, freezes.get(m.id, []), policy, timezone, now) for m in found]
     return Page(items=items, next_cursor=cursor)
 
 
@@ -161,7 +161,7 @@ async def freeze(
     )
     await _save(session, membership, [*freezes, added], now, timezone, added)
     await _audit(session, actor, membership, "membership.frozen", starts_on=str(starts_on))
-    return read(membership, [*freezes, added], organization, now)
+    return _read(membership, [*freezes, added], policy, timezone, now)
 
 
 async def unfreeze(
@@ -184,7 +184,7 @@ async def unfreeze(
         membership.cancel_at = min(membership.cancel_at, membership.valid_until)
     await _save(session, membership, freezes, now, timezone)
     await _audit(session, actor, membership, "membership.unfrozen", days_returned=unused)
-    return read(membership, freezes, organization, now)
+    return _read(membership, freezes, policy, timezone, now)
 
 
 async def cancel(
@@ -221,25 +221,25 @@ async def cancel(
         at_period_end=at_period_end,
         cancel_at=membership.cancel_at.isoformat(),
     )
-    return read(membership, freezes, organization, now)
+    return _read(membership, freezes, policy, timezone, now)
 
 
-def read(
+def _read(
     membership: Membership,
     freezes: Sequence[MembershipFreeze],
-    organization: Organization,
+    policy: Policy,
+    timezone: str,
     now: datetime,
 ) -> MembershipRead:
     """The membership as its owner and staff see it, with its state at `now`."""
     used = state.freeze_days_used(freezes)
-    cap = policy_of(organization.policy).max_freeze_days
     return MembershipRead(
         id=membership.id,
         member_id=membership.member_id,
         plan_id=membership.plan_id,
         kind=membership.kind,
         name=membership.name,
-        status=state.status_at(membership, freezes, now, organization.timezone).value,
+        status=state.status_at(membership, freezes, now, timezone).value,
         valid_from=membership.valid_from,
         valid_until=membership.valid_until,
         cancel_at=membership.cancel_at,
@@ -248,7 +248,7 @@ def read(
         classes_used=membership.classes_used,
         class_type_ids=membership.class_type_ids,
         freeze_days_used=used,
-        freeze_days_left=remaining_freeze_allowance(used, cap),
+        freeze_days_left=remaining_freeze_allowance(used, policy.max_freeze_days),
         freezes=[
             FreezeRead(starts_on=f.starts_on, ends_on=f.ends_on, days=f.days) for f in freezes
         ],
