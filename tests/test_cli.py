@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from sqlalchemy import text
 
-from fitflow import demo, demo_catalog
+from fitflow import demo, demo_catalog, demo_week
 from fitflow.auth.runtime import AuthRuntime
 from fitflow.cli import main
 from fitflow.config import Settings
@@ -37,6 +37,30 @@ class TestDemo:
         assert await table_count(database, "orders") == len(demo_catalog.HOLDINGS)
         assert await table_count(database, "memberships") == 13
         assert await table_count(database, "credit_lots") == 8
+        assert await table_count(database, "class_schedules") == len(demo_week.WEEK)
+        assert await table_count(database, "trainer_availability") == 5
+
+    async def test_the_demo_week_has_bookings_holds_a_waitlist_and_check_ins(
+        self, database: Database, settings: Settings
+    ) -> None:
+        async with database.sessions() as session:
+            await demo.seed(session, AuthRuntime.from_settings(settings))
+            await session.commit()
+            rows = await session.execute(
+                text("SELECT status, count(*) FROM bookings GROUP BY status")
+            )
+            counts = {row[0]: row[1] for row in rows}
+            waiting = await session.scalar(
+                text("SELECT count(*) FROM waitlist_entries WHERE status = 'waiting'")
+            )
+            full = await session.scalar(
+                text("SELECT count(*) FROM class_sessions WHERE taken = capacity")
+            )
+        assert counts["confirmed"] >= 20
+        assert counts["held"] == 2
+        assert counts["attended"] == 2
+        assert waiting == 3
+        assert full >= 1
 
     async def test_the_demo_studio_prices_weekday_evenings_as_peak(
         self, database: Database, settings: Settings

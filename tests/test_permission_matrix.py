@@ -7,8 +7,10 @@ the permission rule and nothing else. A route without a row fails
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,6 +18,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
+from starlette.types import ASGIApp, Message, Scope
 
 from fitflow.auth import repository as auth_repository
 from fitflow.auth import tokens
@@ -28,6 +31,7 @@ from tests.factories import (
     YOGA,
     Account,
     Studio,
+    account,
     create,
     create_user,
     sell,
@@ -105,6 +109,149 @@ Builder = Callable[[Context], Awaitable[Request]]
 class Row:
     build: Builder
     expected: Expected
+    stream: bool = False
+    """A Server-Sent Event stream that never ends: see `streaming_client`."""
+
+
+STREAM_SECONDS = 10.0
+
+
+class StreamingASGITransport(httpx.AsyncBaseTransport):
+    """Like `httpx.ASGITransport`, but answers as soon as the app has sent its status and
+    headers, and streams the body as the app sends it; closing the response tells the app
+    the client went away (`http.disconnect`) and waits for it to finish.
+
+    `httpx.ASGITransport` runs the app to its end before it returns a response, so a
+    request to a stream that never ends would never return."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        scope: Scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": request.method,
+            "headers": [(k.lower(), v) for k, v in request.headers.raw],
+            "scheme": request.url.scheme,
+            "path": request.url.path,
+            "raw_path": request.url.raw_path.split(b"?")[0],
+            "query_string": request.url.query,
+            "server": (request.url.host, request.url.port),
+            "client": ("127.0.0.1", 123),
+            "root_path": "",
+        }
+        request_body = await request.aread()
+        request_sent = False
+        gone, started = asyncio.Event(), asyncio.Event()
+        head: Message = {}
+        chunks: asyncio.Queue[bytes | None] = asyncio.Queue()
+
+        async def receive() -> Message:
+            nonlocal request_sent
+            if not request_sent:
+                request_sent = True
+                return {"type": "http.request", "body": request_body, "more_body": False}
+            await gone.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                head.update(message)
+                started.set()
+            elif message["type"] == "http.response.body":
+                if message.get("body"):
+                    chunks.put_nowait(bytes(message["body"]))
+                if not message.get("more_body", False):
+                    chunks.put_nowait(None)
+
+        async def run() -> None:
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                chunks.put_nowait(None)  # the body ends with the app, however it ends
+
+        running = asyncio.create_task(run())
+        answered = asyncio.create_task(started.wait())
+        await asyncio.wait(
+            {running, answered}, timeout=STREAM_SECONDS, return_when=asyncio.FIRST_COMPLETED
+        )
+        answered.cancel()
+        if not started.is_set():
+            gone.set()
+            if running.done():
+                running.result()  # the app's own error, if it raised one
+                raise AssertionError(f"{request.url}: the app finished without answering")
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+            raise AssertionError(f"{request.url}: no status within {STREAM_SECONDS}s")
+        return httpx.Response(
+            head["status"], headers=head["headers"], stream=_AppBody(chunks, gone, running)
+        )
+
+
+class _AppBody(httpx.AsyncByteStream):
+    def __init__(
+        self, chunks: asyncio.Queue[bytes | None], gone: asyncio.Event, running: asyncio.Task[None]
+    ) -> None:
+        self.chunks, self.gone, self.running = chunks, gone, running
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while (chunk := await self.chunks.get()) is not None:
+            yield chunk
+
+    async def aclose(self) -> None:
+        """The client goes away: the app must notice and finish."""
+        self.gone.set()
+        try:
+            await asyncio.wait_for(self.running, STREAM_SECONDS)
+        except TimeoutError:
+            raise AssertionError("the app kept streaming after the client went away") from None
+
+
+@contextlib.asynccontextmanager
+async def streaming_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of `app` whose `stream()` returns at the headers (`StreamingASGITransport`);
+    afterwards the app's LISTEN connection (opened by the first subscriber, closed by the
+    lifespan, which the in-process transport does not run) is closed."""
+    transport = StreamingASGITransport(app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://fitflow.test") as c:
+            yield c
+    finally:
+        await app.state.live.close()
+
+
+async def stream_head(
+    client: httpx.AsyncClient, url: str, headers: Mapping[str, str]
+) -> httpx.Response:
+    """GET an event stream and close it once it has started: the response with its status
+    and headers, and its body when it is not a stream (an error)."""
+    async with client.stream("GET", url, headers=headers) as response:
+        if response.headers.get("content-type", "").startswith("text/event-stream"):
+            # only its first chunk: the stream has started, and the disconnect does not
+            # cut off its first read of the database midway; the stream itself never ends
+            first = await asyncio.wait_for(_first_chunk(response), STREAM_SECONDS)
+            assert first, f"GET {url}: the stream ended without a word"
+        else:
+            await response.aread()
+    return response
+
+
+def shown(response: httpx.Response) -> str:
+    """The body for a failure message; an event stream's is never read to its end."""
+    try:
+        return response.text
+    except httpx.ResponseNotRead:
+        return f"(a {response.headers.get('content-type')} stream)"
+
+
+async def _first_chunk(response: httpx.Response) -> bytes:
+    async for chunk in response.aiter_raw():
+        return chunk
+    return b""
 
 
 async def _openapi(c: Context) -> Request:
@@ -337,6 +484,261 @@ async def _audit(c: Context) -> Request:
     return f"/api/v1/orgs/{c.slug}/audit", None
 
 
+def _in_days(days: int, *, minutes: int = 0) -> str:
+    later = time.now() + timedelta(days=days, minutes=minutes)
+    return later.replace(microsecond=0).isoformat()
+
+
+async def _session_body(
+    c: Context, *, capacity: int = 5, starts_at: str | None = None
+) -> dict[str, object]:
+    """A published class in three days (booking is open), taught by the studio's trainer."""
+    url = f"/api/v1/orgs/{c.slug}/class-types"
+    class_type_id = await create(c.client, url, c.studio.accounts["owner"], YOGA)
+    return {
+        "class_type_id": class_type_id,
+        "starts_at": starts_at or _in_days(3),
+        "trainer_id": c.studio.staff_ids["trainer"],
+        "capacity": capacity,
+    }
+
+
+async def _class_session(c: Context, *, capacity: int = 5) -> str:
+    """The id of a class scheduled by the owner (see `_session_body`)."""
+    body = await _session_body(c, capacity=capacity)
+    return await create(
+        c.client, f"/api/v1/orgs/{c.slug}/sessions", c.studio.accounts["owner"], body
+    )
+
+
+async def _session_url(c: Context, action: str = "", *, capacity: int = 5) -> str:
+    session_id = await _class_session(c, capacity=capacity)
+    return f"/api/v1/orgs/{c.slug}/sessions/{session_id}{action}"
+
+
+async def _full_session_url(c: Context, action: str) -> str:
+    """A class of one spot, held by another member of the studio."""
+    url = await _session_url(c, capacity=1)
+    other = await account(c.client, full_name="Another Member")
+    joined = await c.client.post(f"/api/v1/orgs/{c.slug}/join", headers=other.headers)
+    assert joined.status_code == 201, joined.text
+    held = await c.client.post(f"{url}/holds", headers=other.headers)
+    assert held.status_code == 201, held.text
+    return f"{url}{action}"
+
+
+async def _member_hold(c: Context) -> str:
+    """The id of the member's active hold on a class; the member can pay for it."""
+    await _sale(c)
+    url = await _session_url(c, "/holds")
+    return await create(c.client, url, c.studio.accounts["member"], None)
+
+
+async def _member_booking(c: Context) -> str:
+    """The id of the member's confirmed booking of a class in three days."""
+    await _sale(c)
+    url = await _session_url(c, "/bookings")
+    return await create(c.client, url, c.studio.accounts["member"], None)
+
+
+async def _sessions(c: Context) -> Request:
+    await _class_session(c)
+    return f"/api/v1/orgs/{c.slug}/sessions", None
+
+
+async def _schedule(c: Context) -> Request:
+    return f"/api/v1/orgs/{c.slug}/sessions", await _session_body(c)
+
+
+async def _session(c: Context) -> Request:
+    return await _session_url(c), None
+
+
+async def _update_session(c: Context) -> Request:
+    return await _session_url(c), {"capacity": 8}
+
+
+async def _attendees(c: Context) -> Request:
+    return await _session_url(c, "/attendees"), None
+
+
+async def _hold(c: Context) -> Request:
+    return await _session_url(c, "/holds"), None
+
+
+async def _book(c: Context) -> Request:
+    await _sale(c)
+    return await _session_url(c, "/bookings"), None
+
+
+async def _book_for_member(c: Context) -> Request:
+    await _sale(c)
+    body = {"member_id": c.studio.member_id, "session_id": await _class_session(c)}
+    return f"/api/v1/orgs/{c.slug}/bookings", body
+
+
+async def _my_bookings(c: Context) -> Request:
+    await _member_booking(c)
+    return f"/api/v1/orgs/{c.slug}/me/bookings", None
+
+
+async def _confirm_hold(c: Context) -> Request:
+    return f"/api/v1/orgs/{c.slug}/holds/{await _member_hold(c)}/confirm", None
+
+
+async def _release_hold(c: Context) -> Request:
+    return f"/api/v1/orgs/{c.slug}/holds/{await _member_hold(c)}", None
+
+
+async def _cancel_booking(c: Context) -> Request:
+    return f"/api/v1/orgs/{c.slug}/bookings/{await _member_booking(c)}/cancel", {}
+
+
+async def _join_waitlist(c: Context) -> Request:
+    return await _full_session_url(c, "/waitlist"), None
+
+
+async def _leave_waitlist(c: Context) -> Request:
+    url = await _full_session_url(c, "/waitlist")
+    joined = await c.client.post(url, headers=c.studio.accounts["member"].headers)
+    assert joined.status_code == 201, joined.text
+    return url, None
+
+
+async def _waitlist(c: Context) -> Request:
+    url = await _full_session_url(c, "/waitlist")
+    joined = await c.client.post(url, headers=c.studio.accounts["member"].headers)
+    assert joined.status_code == 201, joined.text
+    return url, None
+
+
+async def _recurring_body(c: Context) -> dict[str, object]:
+    """A weekly Monday 18:00 class from today on."""
+    url = f"/api/v1/orgs/{c.slug}/class-types"
+    class_type_id = await create(c.client, url, c.studio.accounts["owner"], YOGA)
+    return {
+        "class_type_id": class_type_id,
+        "rrule": "FREQ=WEEKLY;BYDAY=MO",
+        "first_day": time.now().date().isoformat(),
+        "start_time": "18:00",
+    }
+
+
+async def _schedule_url(c: Context, action: str = "") -> str:
+    url = f"/api/v1/orgs/{c.slug}/schedules"
+    schedule_id = await create(c.client, url, c.studio.accounts["owner"], await _recurring_body(c))
+    return f"{url}/{schedule_id}{action}"
+
+
+async def _schedules(c: Context) -> Request:
+    await _schedule_url(c)
+    return f"/api/v1/orgs/{c.slug}/schedules", None
+
+
+async def _create_schedule(c: Context) -> Request:
+    return f"/api/v1/orgs/{c.slug}/schedules", await _recurring_body(c)
+
+
+async def _update_schedule(c: Context) -> Request:
+    return await _schedule_url(c), {"title": "Evening yoga"}
+
+
+async def _end_schedule(c: Context) -> Request:
+    return await _schedule_url(c, "/end"), None
+
+
+async def _session_events(c: Context) -> Request:
+    return await _session_url(c, "/events"), None
+
+
+async def _schedule_events(c: Context) -> Request:
+    return f"/api/v1/orgs/{c.slug}/schedule/events", None
+
+
+PT = {"name": "PT", "duration_minutes": 60, "default_capacity": 1, "appointment": True}
+EVERY_MORNING: dict[str, object] = {
+    "windows": [
+        {"weekday": day, "starts": "09:00", "ends": "12:00"}
+        for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    ]
+}
+
+
+def _trainer_url(c: Context, action: str) -> str:
+    """A route of the studio's trainer (a staff id)."""
+    return f"/api/v1/orgs/{c.slug}/trainers/{c.studio.staff_ids['trainer']}{action}"
+
+
+async def _open_appointments(c: Context) -> str:
+    """The trainer is free every morning for a 1:1 service (its id) the owner set up."""
+    owner = c.studio.accounts["owner"]
+    service_id = await create(c.client, f"/api/v1/orgs/{c.slug}/class-types", owner, PT)
+    put = await c.client.put(
+        _trainer_url(c, "/availability"), headers=owner.headers, json=EVERY_MORNING
+    )
+    assert put.status_code == 200, put.text
+    return service_id
+
+
+async def _availability(c: Context) -> Request:
+    await _open_appointments(c)
+    return _trainer_url(c, "/availability"), None
+
+
+async def _set_availability(c: Context) -> Request:
+    return _trainer_url(c, "/availability"), EVERY_MORNING
+
+
+def _time_away_body() -> dict[str, object]:
+    return {"starts_at": _in_days(7), "ends_at": _in_days(7, minutes=90), "reason": "course"}
+
+
+async def _add_time_away(c: Context) -> Request:
+    return _trainer_url(c, "/time-away"), _time_away_body()
+
+
+async def _remove_time_away(c: Context) -> Request:
+    url = _trainer_url(c, "/time-away")
+    away_id = await create(c.client, url, c.studio.accounts["owner"], _time_away_body())
+    return f"{url}/{away_id}", None
+
+
+async def _slots(c: Context) -> Request:
+    return _trainer_url(c, f"/slots?class_type_id={await _open_appointments(c)}"), None
+
+
+async def _book_appointment(c: Context) -> Request:
+    """A free slot from tomorrow on; the member's monthly membership pays for it."""
+    await _sale(c)
+    service_id = await _open_appointments(c)
+    slots = await c.client.get(
+        _trainer_url(c, "/slots"), params={"class_type_id": service_id, "from": _in_days(1)}
+    )
+    assert slots.status_code == 200, slots.text
+    body = {
+        "class_type_id": service_id,
+        "trainer_id": c.studio.staff_ids["trainer"],
+        "starts_at": slots.json()["starts"][0],
+    }
+    return f"/api/v1/orgs/{c.slug}/appointments", body
+
+
+async def _booking_qr(c: Context) -> Request:
+    return f"/api/v1/orgs/{c.slug}/bookings/{await _member_booking(c)}/qr", None
+
+
+async def _check_in(c: Context) -> Request:
+    """The member's booking of a class starting in ten minutes: check-in is open (from
+    30 minutes before), and booking still is (until the start)."""
+    await _sale(c)
+    body = await _session_body(c, starts_at=_in_days(0, minutes=10))
+    owner, member = c.studio.accounts["owner"], c.studio.accounts["member"]
+    session_id = await create(c.client, f"/api/v1/orgs/{c.slug}/sessions", owner, body)
+    url = f"/api/v1/orgs/{c.slug}/sessions/{session_id}/bookings"
+    booking_id = await create(c.client, url, member, None)
+    return f"/api/v1/orgs/{c.slug}/checkins", {"booking_id": booking_id}
+
+
 PLATFORM_ADMIN = authenticated(403, superuser=200)
 
 MATRIX: dict[tuple[str, str], Row] = {
@@ -417,6 +819,86 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/orgs/{org}/locations/{location_id}/archive"): Row(
         _archive_location, studio_rule(200, "admin")
     ),
+    ("GET", "/api/v1/orgs/{org}/sessions"): Row(_sessions, everyone(200)),
+    ("POST", "/api/v1/orgs/{org}/sessions"): Row(_schedule, studio_rule(201, "trainer")),
+    ("GET", "/api/v1/orgs/{org}/sessions/{session_id}"): Row(_session, everyone(200)),
+    # the session's own trainer (the studio's trainer teaches it), or admin+
+    ("PATCH", "/api/v1/orgs/{org}/sessions/{session_id}"): Row(
+        _update_session, studio_rule(200, "admin") | {"trainer": 200}
+    ),
+    ("GET", "/api/v1/orgs/{org}/sessions/{session_id}/attendees"): Row(
+        _attendees, studio_rule(200, "trainer")
+    ),
+    # only members book for themselves: to anyone else, staff included, their member
+    # record does not exist
+    ("POST", "/api/v1/orgs/{org}/sessions/{session_id}/holds"): Row(
+        _hold, authenticated(404, member=201)
+    ),
+    ("POST", "/api/v1/orgs/{org}/sessions/{session_id}/bookings"): Row(
+        _book, authenticated(404, member=201)
+    ),
+    ("POST", "/api/v1/orgs/{org}/holds/{hold_id}/confirm"): Row(
+        _confirm_hold, authenticated(404, member=201)
+    ),
+    ("DELETE", "/api/v1/orgs/{org}/holds/{hold_id}"): Row(
+        _release_hold, authenticated(404, member=204)
+    ),
+    ("GET", "/api/v1/orgs/{org}/me/bookings"): Row(_my_bookings, authenticated(404, member=200)),
+    ("POST", "/api/v1/orgs/{org}/bookings"): Row(
+        _book_for_member, studio_rule(201, "receptionist")
+    ),
+    # the booking's member, or staff; to anyone else the booking does not exist
+    ("POST", "/api/v1/orgs/{org}/bookings/{booking_id}/cancel"): Row(
+        _cancel_booking, studio_rule(200, "receptionist", denied=404) | {"member": 200}
+    ),
+    ("POST", "/api/v1/orgs/{org}/sessions/{session_id}/waitlist"): Row(
+        _join_waitlist, authenticated(404, member=201)
+    ),
+    ("DELETE", "/api/v1/orgs/{org}/sessions/{session_id}/waitlist"): Row(
+        _leave_waitlist, authenticated(404, member=204)
+    ),
+    # staff see the whole waitlist, the member their own place (API.md)
+    ("GET", "/api/v1/orgs/{org}/sessions/{session_id}/waitlist"): Row(
+        _waitlist, studio_rule(200, "receptionist", denied=404) | {"member": 200}
+    ),
+    ("GET", "/api/v1/orgs/{org}/schedules"): Row(_schedules, studio_rule(200, "admin")),
+    ("POST", "/api/v1/orgs/{org}/schedules"): Row(_create_schedule, studio_rule(201, "admin")),
+    ("PATCH", "/api/v1/orgs/{org}/schedules/{schedule_id}"): Row(
+        _update_schedule, studio_rule(200, "admin")
+    ),
+    ("POST", "/api/v1/orgs/{org}/schedules/{schedule_id}/end"): Row(
+        _end_schedule, studio_rule(200, "admin")
+    ),
+    # Server-Sent Events that never end: opened, their start seen, and closed
+    ("GET", "/api/v1/orgs/{org}/sessions/{session_id}/events"): Row(
+        _session_events, everyone(200), stream=True
+    ),
+    ("GET", "/api/v1/orgs/{org}/schedule/events"): Row(
+        _schedule_events, everyone(200), stream=True
+    ),
+    ("GET", "/api/v1/orgs/{org}/trainers/{trainer_id}/availability"): Row(
+        _availability, everyone(200)
+    ),
+    # the trainer (a route of the studio's trainer) manages their own time, or admin+
+    ("PUT", "/api/v1/orgs/{org}/trainers/{trainer_id}/availability"): Row(
+        _set_availability, studio_rule(200, "admin") | {"trainer": 200}
+    ),
+    ("POST", "/api/v1/orgs/{org}/trainers/{trainer_id}/time-away"): Row(
+        _add_time_away, studio_rule(201, "admin") | {"trainer": 201}
+    ),
+    ("DELETE", "/api/v1/orgs/{org}/trainers/{trainer_id}/time-away/{exception_id}"): Row(
+        _remove_time_away, studio_rule(204, "admin") | {"trainer": 204}
+    ),
+    ("GET", "/api/v1/orgs/{org}/trainers/{trainer_id}/slots"): Row(_slots, everyone(200)),
+    # only members book for themselves: to anyone else their member record does not exist
+    ("POST", "/api/v1/orgs/{org}/appointments"): Row(
+        _book_appointment, authenticated(404, member=201)
+    ),
+    # the booking's member; to anyone else, staff included, it does not exist
+    ("GET", "/api/v1/orgs/{org}/bookings/{booking_id}/qr"): Row(
+        _booking_qr, authenticated(404, member=200)
+    ),
+    ("POST", "/api/v1/orgs/{org}/checkins"): Row(_check_in, studio_rule(201, "receptionist")),
 }
 
 
@@ -463,12 +945,21 @@ async def test_route_answers_the_role_its_expected_status(
         caller = await superuser_account(client, database)
     else:
         caller = studio.accounts[role]
-    url, body = await MATRIX[key].build(Context(client, database, app, studio, caller))
+    row = MATRIX[key]
+    url, body = await row.build(Context(client, database, app, studio, caller))
     method = key[0]
     headers = caller.headers if caller is not None else {}
-    response = await client.request(method, url, headers=headers, json=body)
-    expected = MATRIX[key].expected[role]
-    assert response.status_code == expected, f"{method} {url} as {role}: {response.text}"
+    if row.stream:
+        assert (method, body) == ("GET", None)
+        async with streaming_client(app) as live:
+            response = await stream_head(live, url, headers)
+    else:
+        response = await client.request(method, url, headers=headers, json=body)
+    expected = row.expected[role]
+    assert response.status_code == expected, f"{method} {url} as {role}: {shown(response)}"
+    if row.stream and expected == 200:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        assert response.headers["cache-control"] == "no-cache"
     if expected == 401:
         assert response.json()["error"]["code"] == "invalid_token"
     if expected == 403:

@@ -7,8 +7,12 @@ against the app's routes, so a new route under /orgs/{org} needs a row here.
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -16,7 +20,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
-from tests.factories import Studio, account, studio_with_sale
+from fitflow.kit import time
+from tests.factories import Account, Studio, account, create, studio_with_sale
+from tests.test_permission_matrix import EVERY_MORNING, PT, shown, stream_head, streaming_client
 
 ORG = "/api/v1/orgs/{org}"
 ID_PARAMETER = re.compile(r"\{(\w+_id)\}")
@@ -40,7 +46,49 @@ ID_ROUTES: dict[tuple[str, str], dict[str, object] | None] = {
     ("PATCH", f"{ORG}/class-types/{{class_type_id}}"): {"name": "Renamed by A"},
     ("POST", f"{ORG}/class-types/{{class_type_id}}/archive"): None,
     ("POST", f"{ORG}/locations/{{location_id}}/archive"): None,
+    ("GET", f"{ORG}/sessions/{{session_id}}"): None,
+    ("PATCH", f"{ORG}/sessions/{{session_id}}"): {"capacity": 3},
+    ("GET", f"{ORG}/sessions/{{session_id}}/attendees"): None,
+    ("POST", f"{ORG}/sessions/{{session_id}}/holds"): None,
+    ("POST", f"{ORG}/sessions/{{session_id}}/bookings"): None,
+    ("POST", f"{ORG}/sessions/{{session_id}}/waitlist"): None,
+    ("DELETE", f"{ORG}/sessions/{{session_id}}/waitlist"): None,
+    ("GET", f"{ORG}/sessions/{{session_id}}/waitlist"): None,
+    ("POST", f"{ORG}/holds/{{hold_id}}/confirm"): None,
+    ("DELETE", f"{ORG}/holds/{{hold_id}}"): None,
+    ("POST", f"{ORG}/bookings/{{booking_id}}/cancel"): {"waive_reason": "from A"},
+    ("GET", f"{ORG}/bookings/{{booking_id}}/qr"): None,
+    ("PATCH", f"{ORG}/schedules/{{schedule_id}}"): {"title": "from A", "capacity": 3},
+    ("POST", f"{ORG}/schedules/{{schedule_id}}/end"): None,
+    ("GET", f"{ORG}/sessions/{{session_id}}/events"): None,
+    ("GET", f"{ORG}/trainers/{{trainer_id}}/availability"): None,
+    ("PUT", f"{ORG}/trainers/{{trainer_id}}/availability"): EVERY_MORNING,
+    ("POST", f"{ORG}/trainers/{{trainer_id}}/time-away"): {
+        "starts_at": "<in a week>",
+        "ends_at": "<in a week and an hour>",
+    },
+    ("DELETE", f"{ORG}/trainers/{{trainer_id}}/time-away/{{exception_id}}"): None,
+    ("GET", f"{ORG}/trainers/{{trainer_id}}/slots"): None,
 }
+# The query string some of them need (of the addressed studio, so only the path's ids
+# are another studio's).
+QUERIES: dict[tuple[str, str], dict[str, str]] = {
+    ("GET", f"{ORG}/trainers/{{trainer_id}}/slots"): {"class_type_id": "<appointment type>"},
+}
+# Server-Sent Event streams, which never end: opened, looked at and closed.
+STREAMS = {("GET", f"{ORG}/sessions/{{session_id}}/events")}
+# Of those, the routes a member calls for themself (staff who are not members get 404
+# whatever the id): A's member calls them, A's owner the others.
+AS_MEMBER = {
+    ("POST", f"{ORG}/sessions/{{session_id}}/holds"),
+    ("POST", f"{ORG}/sessions/{{session_id}}/bookings"),
+    ("POST", f"{ORG}/sessions/{{session_id}}/waitlist"),
+    ("DELETE", f"{ORG}/sessions/{{session_id}}/waitlist"),
+    ("POST", f"{ORG}/holds/{{hold_id}}/confirm"),
+    ("DELETE", f"{ORG}/holds/{{hold_id}}"),
+}
+# Of those, the routes only a booking's member may call: A's member who booked calls them.
+AS_BOOKER = {("GET", f"{ORG}/bookings/{{booking_id}}/qr")}
 
 
 @dataclass(frozen=True)
@@ -66,6 +114,12 @@ PUBLIC = {
     ("GET", f"{ORG}/plans"),
     ("GET", f"{ORG}/class-types"),
     ("GET", f"{ORG}/locations"),
+    ("GET", f"{ORG}/sessions"),
+    ("GET", f"{ORG}/sessions/{{session_id}}"),
+    ("GET", f"{ORG}/sessions/{{session_id}}/events"),
+    ("GET", f"{ORG}/schedule/events"),
+    ("GET", f"{ORG}/trainers/{{trainer_id}}/availability"),
+    ("GET", f"{ORG}/trainers/{{trainer_id}}/slots"),
 }
 STAFF_ROUTES: dict[tuple[str, str], Outside] = {
     ("PATCH", ORG): Outside(403, {"name": "Hijacked", "policy": {"hold_seconds": 1}}),
@@ -106,6 +160,52 @@ STAFF_ROUTES: dict[tuple[str, str], Outside] = {
     ("POST", f"{ORG}/class-types/{{class_type_id}}/archive"): Outside(403),
     ("POST", f"{ORG}/locations"): Outside(403, {"name": "B's room"}),
     ("POST", f"{ORG}/locations/{{location_id}}/archive"): Outside(403),
+    ("POST", f"{ORG}/sessions"): Outside(
+        403, {"class_type_id": "<class type>", "starts_at": "<in three days>"}
+    ),
+    ("PATCH", f"{ORG}/sessions/{{session_id}}"): Outside(403, {"capacity": 3}),
+    ("GET", f"{ORG}/sessions/{{session_id}}/attendees"): Outside(403),
+    ("POST", f"{ORG}/bookings"): Outside(403, {"member_id": "<member>", "session_id": "<session>"}),
+    # booking for oneself needs a member record here: B's owner has none
+    ("POST", f"{ORG}/sessions/{{session_id}}/holds"): Outside(404),
+    ("POST", f"{ORG}/sessions/{{session_id}}/bookings"): Outside(404),
+    ("POST", f"{ORG}/holds/{{hold_id}}/confirm"): Outside(404),
+    ("DELETE", f"{ORG}/holds/{{hold_id}}"): Outside(404),
+    ("GET", f"{ORG}/me/bookings"): Outside(404),
+    ("POST", f"{ORG}/sessions/{{session_id}}/waitlist"): Outside(404),
+    ("DELETE", f"{ORG}/sessions/{{session_id}}/waitlist"): Outside(404),
+    ("GET", f"{ORG}/sessions/{{session_id}}/waitlist"): Outside(404),
+    # a booking answers 404 to anyone who is neither staff nor its member
+    ("POST", f"{ORG}/bookings/{{booking_id}}/cancel"): Outside(404, {"waive_reason": "from B"}),
+    ("GET", f"{ORG}/bookings/{{booking_id}}/qr"): Outside(404),
+    ("POST", f"{ORG}/checkins"): Outside(403, {"booking_id": "<booking>"}),
+    ("GET", f"{ORG}/schedules"): Outside(403),
+    ("POST", f"{ORG}/schedules"): Outside(
+        403,
+        {
+            "class_type_id": "<class type>",
+            "rrule": "FREQ=WEEKLY;BYDAY=MO",
+            "first_day": "<today>",
+            "start_time": "18:00",
+        },
+    ),
+    ("PATCH", f"{ORG}/schedules/{{schedule_id}}"): Outside(403, {"title": "from B"}),
+    ("POST", f"{ORG}/schedules/{{schedule_id}}/end"): Outside(403),
+    # a trainer's time is theirs and admin+'s; B's owner is neither
+    ("PUT", f"{ORG}/trainers/{{trainer_id}}/availability"): Outside(403, {"windows": []}),
+    ("POST", f"{ORG}/trainers/{{trainer_id}}/time-away"): Outside(
+        403, {"starts_at": "<in a week>", "ends_at": "<in a week and an hour>"}
+    ),
+    ("DELETE", f"{ORG}/trainers/{{trainer_id}}/time-away/{{exception_id}}"): Outside(403),
+    # booking an appointment needs a member record here: B's owner has none
+    ("POST", f"{ORG}/appointments"): Outside(
+        404,
+        {
+            "class_type_id": "<appointment type>",
+            "trainer_id": "<trainer>",
+            "starts_at": "<in three days>",
+        },
+    ),
 }
 
 
@@ -117,12 +217,106 @@ SINGLE_IDS = {
     "membership_id": ("membership", "membership_id"),
     "class_type_id": ("class type", "class_type_id"),
     "location_id": ("location", "location_id"),
+    "session_id": ("class session", "session_id"),
+    "hold_id": ("hold", "hold_id"),
+    "booking_id": ("booking", "booking_id"),
+    "schedule_id": ("schedule", "schedule_id"),
+    "exception_id": ("time away", "exception_id"),
 }
+# Path parameters that name a staff member (a trainer is a staff id).
+STAFF_PARAMETERS = {"staff_id", "trainer_id"}
+
+
+@dataclass(frozen=True)
+class BookedStudio(Studio):
+    """A studio with a sale (`studio_with_sale`) and three classes of one spot in a few
+    days: one free (`session_id`), one the member holds (`hold_id`) and one another
+    member (`booker`) booked with credits (`booking_id`; so the sale stays unused and
+    voidable). Also a weekly class (`schedule_id`), a 1:1 service (`appointment_type_id`)
+    and the trainer's mornings and time away next week (`exception_id`)."""
+
+    session_id: str = ""
+    hold_id: str = ""
+    booking_id: str = ""
+    booker: Account | None = None
+    schedule_id: str = ""
+    appointment_type_id: str = ""
+    exception_id: str = ""
+
+
+def in_days(days: int, *, hours: int = 0) -> str:
+    return (time.now() + timedelta(days=days, hours=hours)).replace(microsecond=0).isoformat()
+
+
+async def studio_with_bookings(client: httpx.AsyncClient) -> BookedStudio:
+    studio = await studio_with_sale(client)
+    base = f"/api/v1/orgs/{studio.slug}"
+    owner, member = studio.accounts["owner"], studio.accounts["member"]
+    session_ids = []
+    for days in (3, 4, 5):
+        starts_at = (time.now() + timedelta(days=days)).replace(microsecond=0)
+        body = {
+            "class_type_id": studio.class_type_id,
+            "starts_at": starts_at.isoformat(),
+            "capacity": 1,
+        }
+        session_ids.append(await create(client, f"{base}/sessions", owner, body))
+    free, held, booked = session_ids
+    hold_id = await create(client, f"{base}/sessions/{held}/holds", member, None)
+    other, other_id = await another_member(client, studio)
+    granted = await client.post(
+        f"{base}/members/{other_id}/credit-adjustments",
+        headers=owner.headers,
+        json={"units": 1000, "reason": "classes"},
+    )
+    assert granted.status_code == 201, granted.text
+    booking_id = await create(client, f"{base}/sessions/{booked}/bookings", other, None)
+    weekly = {
+        "class_type_id": studio.class_type_id,
+        "rrule": "FREQ=WEEKLY;BYDAY=MO;COUNT=2",
+        "first_day": time.now().date().isoformat(),
+        "start_time": "18:00",
+    }
+    schedule_id = await create(client, f"{base}/schedules", owner, weekly)
+    appointment_type_id = await create(client, f"{base}/class-types", owner, PT)
+    trainer = f"{base}/trainers/{studio.staff_ids['trainer']}"
+    put = await client.put(
+        f"{trainer}/availability", headers=studio.accounts["trainer"].headers, json=EVERY_MORNING
+    )
+    assert put.status_code == 200, put.text
+    away = {"starts_at": in_days(7), "ends_at": in_days(7, hours=1)}
+    exception_id = await create(client, f"{trainer}/time-away", studio.accounts["trainer"], away)
+    fields = {field.name: getattr(studio, field.name) for field in dataclasses.fields(studio)}
+    return BookedStudio(
+        **fields,
+        session_id=free,
+        hold_id=hold_id,
+        booking_id=booking_id,
+        booker=other,
+        schedule_id=schedule_id,
+        appointment_type_id=appointment_type_id,
+        exception_id=exception_id,
+    )
+
+
+async def another_member(client: httpx.AsyncClient, studio: Studio) -> tuple[Account, str]:
+    """A new account that joins the studio; it and its member id."""
+    other = await account(client, full_name="Another Member")
+    joined = await client.post(f"/api/v1/orgs/{studio.slug}/join", headers=other.headers)
+    assert joined.status_code == 201, joined.text
+    return other, str(joined.json()["id"])
+
+
+async def fill_the_session(client: httpx.AsyncClient, studio: BookedStudio) -> None:
+    """Another member of the studio holds the free class's one spot."""
+    other, _ = await another_member(client, studio)
+    url = f"/api/v1/orgs/{studio.slug}/sessions/{studio.session_id}/holds"
+    await create(client, url, other, None)
 
 
 def object_ids(studio: Studio, parameter: str) -> dict[str, str]:
     """Every id of `studio` a path parameter can name, by a label for messages."""
-    if parameter == "staff_id":
+    if parameter in STAFF_PARAMETERS:
         return {f"{role} staff": staff_id for role, staff_id in studio.staff_ids.items()}
     if parameter not in SINGLE_IDS:
         raise AssertionError(f"no ids known for {{{parameter}}}; extend object_ids")
@@ -132,20 +326,102 @@ def object_ids(studio: Studio, parameter: str) -> dict[str, str]:
     return {label: str(object_id)}
 
 
-def fill(template: str, slug: str, studio_with_ids: Studio) -> list[tuple[str, str]]:
-    """The template with `slug` and, for its id parameter, each id of `studio_with_ids`."""
+def fill(
+    template: str, slug: str, studio_with_ids: Studio, among: Studio | None = None
+) -> list[tuple[str, str]]:
+    """The template with `slug` and, for its id parameters, each combination of ids of
+    `studio_with_ids`; with `among`, a route with several ids also gets each one of those
+    ids among the other ids of `among` (another studio's time away with the addressed
+    studio's trainer)."""
     path = template.replace("{org}", slug)
     parameters = ID_PARAMETER.findall(path)
     if not parameters:
         return [("", path)]
-    [parameter] = parameters
-    return [
-        (label, path.replace(f"{{{parameter}}}", object_id))
-        for label, object_id in object_ids(studio_with_ids, parameter).items()
-    ]
+    theirs = [object_ids(studio_with_ids, parameter).items() for parameter in parameters]
+    choices = list(itertools.product(*theirs))
+    if among is not None and len(parameters) > 1:
+        ours = [
+            [(f"{label} of the addressed studio", i) for label, i in object_ids(among, p).items()]
+            for p in parameters
+        ]
+        for index in range(len(parameters)):
+            mixed = [theirs[index] if n == index else ours[n] for n in range(len(parameters))]
+            choices.extend(itertools.product(*mixed))
+    filled = []
+    for choice in choices:
+        url = path
+        for parameter, (_, object_id) in zip(parameters, choice, strict=True):
+            url = url.replace(f"{{{parameter}}}", object_id)
+        filled.append((" and ".join(label for label, _ in choice), url))
+    return filled
 
 
-async def snapshot(client: httpx.AsyncClient, studio: Studio) -> dict[str, Any]:
+def own_url(template: str, studio: Studio) -> str:
+    """The template with the studio's slug and its own objects: its trainer for a staff
+    id, its one object of each other kind."""
+    url = template.replace("{org}", studio.slug)
+    for parameter in ID_PARAMETER.findall(url):
+        if parameter in STAFF_PARAMETERS:
+            object_id = studio.staff_ids["trainer"]
+        else:
+            object_id = str(getattr(studio, SINGLE_IDS[parameter][1]))
+        url = url.replace(f"{{{parameter}}}", object_id)
+    return url
+
+
+def placeholders(studio: BookedStudio) -> dict[str, object]:
+    """What the `<...>` values of bodies and queries stand for, in `studio`."""
+    return {
+        "<member>": studio.member_id,
+        "<plan>": studio.plan_id,
+        "<class type>": studio.class_type_id,
+        "<appointment type>": studio.appointment_type_id,
+        "<trainer>": studio.staff_ids["trainer"],
+        "<session>": studio.session_id,
+        "<booking>": studio.booking_id,
+        "<today>": time.now().date().isoformat(),
+        "<in three days>": in_days(3),
+        "<in a week>": in_days(7, hours=3),
+        "<in a week and an hour>": in_days(7, hours=4),
+    }
+
+
+def resolve(values: Mapping[str, object] | None, studio: BookedStudio) -> dict[str, object] | None:
+    if values is None:
+        return None
+    known = placeholders(studio)
+    return {key: known.get(str(value), value) for key, value in values.items()}
+
+
+def caller_of(studio: BookedStudio, key: tuple[str, str]) -> Account:
+    """Who calls an id route of the studio: its booker, its member or its owner."""
+    if key in AS_BOOKER:
+        assert studio.booker is not None
+        return studio.booker
+    return studio.accounts["member" if key in AS_MEMBER else "owner"]
+
+
+async def call(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    key: tuple[str, str],
+    url: str,
+    *,
+    caller: Account,
+    body: Mapping[str, object] | None,
+    query: Mapping[str, object] | None = None,
+) -> httpx.Response:
+    """The request; a stream is opened, looked at and closed (`stream_head`)."""
+    method = key[0]
+    if key in STREAMS:
+        assert (method, body, query) == ("GET", None, None)
+        async with streaming_client(app) as live:
+            return await stream_head(live, url, caller.headers)
+    params = {name: str(value) for name, value in (query or {}).items()}
+    return await client.request(method, url, headers=caller.headers, json=body, params=params)
+
+
+async def snapshot(client: httpx.AsyncClient, studio: BookedStudio) -> dict[str, Any]:
     """Everything of the studio its owner can read."""
     headers = studio.accounts["owner"].headers
     base = f"/api/v1/orgs/{studio.slug}"
@@ -160,12 +436,28 @@ async def snapshot(client: httpx.AsyncClient, studio: Studio) -> dict[str, Any]:
         "class types": f"{base}/class-types?limit=200",
         "locations": f"{base}/locations?limit=200",
         "memberships": f"{base}/members/{studio.member_id}/memberships",
+        "sessions": f"{base}/sessions?limit=200",
+        "schedules": f"{base}/schedules?limit=200",
+    }
+    reads |= {
+        f"availability of {role}": f"{base}/trainers/{staff_id}/availability"
+        for role, staff_id in studio.staff_ids.items()
     }
     result: dict[str, Any] = {}
     for name, url in reads.items():
         response = await client.get(url, headers=headers)
         assert response.status_code == 200, response.text
         result[name] = response.json()
+    for item in result["sessions"]["items"]:
+        for what in ("attendees", "waitlist"):
+            response = await client.get(f"{base}/sessions/{item['id']}/{what}", headers=headers)
+            assert response.status_code == 200, response.text
+            result[f"{what} of {item['id']}"] = response.json()
+    bookings = await client.get(
+        f"{base}/me/bookings?limit=200", headers=studio.accounts["member"].headers
+    )
+    assert bookings.status_code == 200, bookings.text
+    result["bookings of the member"] = bookings.json()
     for role in ("owner", "admin", "trainer", "receptionist", "member"):
         me = await client.get("/api/v1/me", headers=studio.accounts[role].headers)
         result[f"me of {role}"] = me.json()
@@ -173,8 +465,8 @@ async def snapshot(client: httpx.AsyncClient, studio: Studio) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def studios(client: httpx.AsyncClient) -> tuple[Studio, Studio]:
-    return await studio_with_sale(client), await studio_with_sale(client)
+async def studios(client: httpx.AsyncClient) -> tuple[BookedStudio, BookedStudio]:
+    return await studio_with_bookings(client), await studio_with_bookings(client)
 
 
 def test_every_studio_route_with_an_object_id_is_covered(app: FastAPI) -> None:
@@ -192,19 +484,23 @@ class TestAnotherStudiosObjectsAnswer404:
     async def test_b_objects_under_a_slug_are_not_found_and_b_is_unchanged(
         self,
         client: httpx.AsyncClient,
-        studios: tuple[Studio, Studio],
+        app: FastAPI,
+        studios: tuple[BookedStudio, BookedStudio],
         method: str,
         template: str,
     ) -> None:
         a, b = studios
         before = await snapshot(client, b)
-        headers = a.accounts["owner"].headers
-        tried = fill(template, a.slug, b)
+        key = (method, template)
+        caller = caller_of(a, key)
+        tried = fill(template, a.slug, b, among=a)
         assert tried
+        body, query = resolve(ID_ROUTES[key], a), resolve(QUERIES.get(key), a)
         for label, url in tried:
-            body = ID_ROUTES[(method, template)]
-            response = await client.request(method, url, headers=headers, json=body)
-            assert response.status_code == 404, f"{method} {url} with B's {label}"
+            response = await call(client, app, key, url, caller=caller, body=body, query=query)
+            assert response.status_code == 404, (
+                f"{method} {url} with B's {label}: {response.status_code} {shown(response)}"
+            )
             assert response.json()["error"]["code"] in {
                 "staff_not_found",
                 "member_not_found",
@@ -213,6 +509,12 @@ class TestAnotherStudiosObjectsAnswer404:
                 "membership_not_found",
                 "class_type_not_found",
                 "location_not_found",
+                "class_session_not_found",
+                "hold_not_found",
+                "booking_not_found",
+                "schedule_not_found",
+                "trainer_not_found",
+                "time_away_not_found",
             }
             for person in b.accounts.values():
                 assert person.email not in response.text
@@ -222,23 +524,155 @@ class TestAnotherStudiosObjectsAnswer404:
     async def test_the_same_request_with_a_own_ids_works(
         self,
         client: httpx.AsyncClient,
-        studios: tuple[Studio, Studio],
+        app: FastAPI,
+        studios: tuple[BookedStudio, BookedStudio],
         method: str,
         template: str,
     ) -> None:
         """The 404s above are about the tenant, not the request: with A's ids they pass."""
         a, _ = studios
-        url = next(
-            url
-            for label, url in fill(template, a.slug, a)
-            if label == "trainer staff" or label in {name for name, _ in SINGLE_IDS.values()}
-        )
+        key = (method, template)
+        url = own_url(template, a)
         if template.endswith("/unfreeze"):
             freeze = url.replace("/unfreeze", "/freeze")
             await client.post(freeze, headers=a.accounts["owner"].headers, json={"days": 3})
-        body = ID_ROUTES[(method, template)]
-        response = await client.request(method, url, headers=a.accounts["owner"].headers, json=body)
-        assert response.is_success, f"{method} {url}: {response.text}"
+        caller = caller_of(a, key)
+        if template.endswith("/waitlist") and method != "GET":
+            await fill_the_session(client, a)
+        if template.endswith("/waitlist") and method == "DELETE":
+            await create(client, url, caller, None)
+        body, query = resolve(ID_ROUTES[key], a), resolve(QUERIES.get(key), a)
+        response = await call(client, app, key, url, caller=caller, body=body, query=query)
+        assert response.is_success, f"{method} {url}: {shown(response)}"
+
+    async def test_b_ids_in_a_body_name_nothing_and_change_nothing(
+        self, client: httpx.AsyncClient, studios: tuple[BookedStudio, BookedStudio]
+    ) -> None:
+        """A staff booking of B's member or into B's class, or a check-in of B's booking, is
+        not found; a class, weekly class or appointment of A with B's class type, location
+        or trainer is refused as unknown."""
+        a, b = studios
+        base = f"/api/v1/orgs/{a.slug}"
+        starts_at = (time.now() + timedelta(days=6)).replace(microsecond=0).isoformat()
+        own = {"class_type_id": a.class_type_id, "starts_at": starts_at}
+        weekly = {
+            "class_type_id": a.class_type_id,
+            "rrule": "FREQ=WEEKLY;BYDAY=TU",
+            "first_day": time.now().date().isoformat(),
+            "start_time": "07:00",
+        }
+        appointment = {
+            "class_type_id": a.appointment_type_id,
+            "trainer_id": a.staff_ids["trainer"],
+            "starts_at": starts_at,
+        }
+        slots = f"{base}/trainers/{a.staff_ids['trainer']}/slots"
+        cases: list[tuple[str, str, dict[str, object] | None, int, str]] = [
+            (
+                "POST",
+                f"{base}/bookings",
+                {"member_id": b.member_id, "session_id": a.session_id},
+                404,
+                "member_not_found",
+            ),
+            (
+                "POST",
+                f"{base}/bookings",
+                {"member_id": a.member_id, "session_id": b.session_id},
+                404,
+                "class_session_not_found",
+            ),
+            (
+                "POST",
+                f"{base}/sessions",
+                {**own, "class_type_id": b.class_type_id},
+                422,
+                "unknown_class_types",
+            ),
+            (
+                "POST",
+                f"{base}/sessions",
+                {**own, "location_id": b.location_id},
+                422,
+                "unknown_location",
+            ),
+            (
+                "POST",
+                f"{base}/sessions",
+                {**own, "trainer_id": b.staff_ids["trainer"]},
+                422,
+                "unknown_trainer",
+            ),
+            (
+                "PATCH",
+                f"{base}/sessions/{a.session_id}",
+                {"trainer_id": b.staff_ids["trainer"]},
+                422,
+                "unknown_trainer",
+            ),
+            ("POST", f"{base}/checkins", {"booking_id": b.booking_id}, 404, "booking_not_found"),
+            (
+                "POST",
+                f"{base}/schedules",
+                {**weekly, "class_type_id": b.class_type_id},
+                422,
+                "unknown_class_types",
+            ),
+            (
+                "POST",
+                f"{base}/schedules",
+                {**weekly, "location_id": b.location_id},
+                422,
+                "unknown_location",
+            ),
+            (
+                "POST",
+                f"{base}/schedules",
+                {**weekly, "trainer_id": b.staff_ids["trainer"]},
+                422,
+                "unknown_trainer",
+            ),
+            (
+                "PATCH",
+                f"{base}/schedules/{a.schedule_id}",
+                {"trainer_id": b.staff_ids["trainer"]},
+                422,
+                "unknown_trainer",
+            ),
+            (
+                "GET",
+                f"{slots}?class_type_id={b.appointment_type_id}",
+                None,
+                422,
+                "unknown_class_types",
+            ),
+        ]
+        # booking an appointment is the member's
+        member_cases: list[tuple[str, str, dict[str, object] | None, int, str]] = [
+            (
+                "POST",
+                f"{base}/appointments",
+                {**appointment, "class_type_id": b.appointment_type_id},
+                422,
+                "unknown_class_types",
+            ),
+            (
+                "POST",
+                f"{base}/appointments",
+                {**appointment, "trainer_id": b.staff_ids["trainer"]},
+                422,
+                "unknown_trainer",
+            ),
+        ]
+        before = await snapshot(client, a), await snapshot(client, b)
+        for role, tried in (("owner", cases), ("member", member_cases)):
+            for method, url, body, status, code in tried:
+                response = await client.request(
+                    method, url, headers=a.accounts[role].headers, json=body
+                )
+                assert response.status_code == status, f"{method} {url} {body}: {response.text}"
+                assert response.json()["error"]["code"] == code
+        assert (await snapshot(client, a), await snapshot(client, b)) == before
 
 
 class TestAnotherStudiosOwnerIsAnOutsider:
@@ -246,7 +680,7 @@ class TestAnotherStudiosOwnerIsAnOutsider:
     async def test_b_owner_is_refused_on_a_staff_routes_and_sees_none_of_a(
         self,
         client: httpx.AsyncClient,
-        studios: tuple[Studio, Studio],
+        studios: tuple[BookedStudio, BookedStudio],
         method: str,
         template: str,
     ) -> None:
@@ -254,18 +688,17 @@ class TestAnotherStudiosOwnerIsAnOutsider:
         before = await snapshot(client, a)
         b_owner = b.accounts["owner"]
         rule = STAFF_ROUTES[(method, template)]
-        body = rule.body
+        body = resolve(rule.body, a)
         if body is not None and body.get("email") == "<a fresh account>":
             body = {**body, "email": (await account(client)).email}
-        if body is not None and body.get("member_id") == "<member>":
-            body = {**body, "member_id": a.member_id, "plan_id": a.plan_id}
         a_studio_id = before["studio"]["id"]
         secrets = {person.email for person in a.accounts.values()} | {
             str(person.user_id) for person in a.accounts.values()
         }
         secrets |= set(a.staff_ids.values()) | {a.member_id, a_studio_id, a.plan_id}
         secrets |= {str(a.order_id), str(a.membership_id), str(a.class_type_id)}
-        secrets |= {str(a.location_id)}
+        secrets |= {str(a.location_id), a.session_id, a.hold_id, a.booking_id}
+        secrets |= {a.schedule_id, a.appointment_type_id, a.exception_id}
         for label, url in fill(template, a.slug, a):
             response = await client.request(method, url, headers=b_owner.headers, json=body)
             assert response.status_code == rule.status, f"{method} {url} ({label})"
@@ -274,7 +707,7 @@ class TestAnotherStudiosOwnerIsAnOutsider:
         assert await snapshot(client, a) == before
 
     async def test_b_owner_reads_only_a_public_profile(
-        self, client: httpx.AsyncClient, studios: tuple[Studio, Studio]
+        self, client: httpx.AsyncClient, studios: tuple[BookedStudio, BookedStudio]
     ) -> None:
         a, b = studios
         response = await client.get(f"/api/v1/orgs/{a.slug}", headers=b.accounts["owner"].headers)

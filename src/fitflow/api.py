@@ -4,6 +4,11 @@ from fastapi import APIRouter
 
 from fitflow.audit.endpoints import router as audit
 from fitflow.auth.endpoints import router as identity
+from fitflow.bookings.appointment_endpoints import router as appointments
+from fitflow.bookings.endpoints import router as booking
+from fitflow.bookings.live_endpoints import router as live
+from fitflow.bookings.schedule_endpoints import router as schedules
+from fitflow.checkins.endpoints import router as checkins
 from fitflow.classes.endpoints import router as schedule
 from fitflow.credits.endpoints import router as credits
 from fitflow.members.endpoints import router as members
@@ -17,6 +22,11 @@ api.include_router(identity)
 api.include_router(studios)
 api.include_router(members)
 api.include_router(schedule)
+api.include_router(schedules)
+api.include_router(booking)
+api.include_router(live)
+api.include_router(appointments)
+api.include_router(checkins)
 api.include_router(plans)
 api.include_router(memberships)
 api.include_router(credits)

@@ -9,17 +9,20 @@ from collections.abc import AsyncIterator
 import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fitflow import worker
 from fitflow.api import api
 from fitflow.auth.deps import caller_scope
 from fitflow.auth.runtime import AuthRuntime
+from fitflow.bookings import live
 from fitflow.config import Settings, get_settings
 from fitflow.kit import embedded, migrations
-from fitflow.kit.db import Database, use_database
-from fitflow.kit.errors import AppError, MalformedBody
+from fitflow.kit.db import Database, libpq_url, use_database
+from fitflow.kit.errors import AppError, MalformedBody, ServiceBusy
 from fitflow.kit.http import RequestContextMiddleware
+from fitflow.kit.live import Broadcaster
 from fitflow.kit.logging import get_logger
 from fitflow.kit.ratelimit import RequestLimiter
 from fitflow.web.health import router as health
@@ -54,9 +57,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.auth = AuthRuntime.from_settings(settings)
     app.state.limiter = RequestLimiter(settings.redis_url)
     app.state.caller_scope = caller_scope
+    app.state.live = Broadcaster(
+        lambda: libpq_url(app.state.database.engine.url.render_as_string(hide_password=False)),
+        live.CHANNEL,
+        live.keys_of,
+    )
     app.add_middleware(RequestContextMiddleware)
     app.add_exception_handler(AppError, _render_app_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _render_http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(PoolTimeout, _render_pool_timeout)  # type: ignore[arg-type]
     app.include_router(api)
     app.include_router(health)
     app.include_router(pages)
@@ -78,6 +87,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await app.state.live.close()
         await _stop_worker(app)
         if owns_database:
             await app.state.database.dispose()
@@ -106,6 +116,12 @@ async def _stop_worker(app: FastAPI) -> None:
 
 async def _render_app_error(request: Request, error: AppError) -> JSONResponse:
     return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
+
+
+async def _render_pool_timeout(request: Request, error: PoolTimeout) -> JSONResponse:
+    """Overload is not a bug: 503 with Retry-After, logged as a warning."""
+    log.warning("database_pool_exhausted", path=request.url.path)
+    return await _render_app_error(request, ServiceBusy())
 
 
 async def _render_http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

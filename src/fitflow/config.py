@@ -75,6 +75,8 @@ class RateLimitSettings(BaseModel):
     login: str = "20/minute"
     registration: str = "10/minute"
     password_reset: str = "5/minute"  # noqa: S105 - a rate, not a password
+    holds: str = "5/minute"
+    """New holds (and one-step bookings) per member and studio, across API processes."""
 
     @field_validator("*")
     @classmethod
@@ -103,6 +105,16 @@ class JobSettings(BaseModel):
     credit_expiry_cron: str = "*/10 * * * *"
     """When credit lots past their expiry get their expiry entry written (balances do not
     wait for it: an expired lot stops counting at its expiry instant)."""
+    schedule_cron: str = "7 * * * *"
+    """When recurring schedules write their sessions ahead."""
+    schedule_weeks_ahead: int = Field(8, ge=1, le=104)
+    """How far ahead recurring schedules have their sessions written."""
+    hold_sweep_cron: str = "* * * * * */10"
+    """When lapsed holds and waitlist offers are marked expired and their spots offered
+    to the waitlist (seconds are the sixth field). A hold stops counting at its expiry
+    instant whether or not this ran."""
+    no_show_cron: str = "*/5 * * * *"
+    """When confirmed bookings past start + check-in grace become no-shows."""
     membership_tidy_cron: str = "*/15 * * * *"
     """When ended memberships get their recorded status updated and members whose
     membership ends soon are warned (coverage never waits for it)."""

@@ -1,6 +1,7 @@
 """The demo studio: an owner, an admin, two trainers, a receptionist and thirty members,
-with a catalog and members holding each kind of plan (`demo_catalog`), seeded
-idempotently (running it again changes nothing)."""
+with a catalog and members holding each kind of plan (`demo_catalog`) and a week of
+classes, bookings and check-ins (`demo_week`), seeded idempotently (running it again
+changes nothing)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fitflow.auth import service as auth
 from fitflow.auth.models import User
 from fitflow.auth.runtime import AuthRuntime
 from fitflow.demo_catalog import desk_actor, seed_catalog, seed_schedule_catalog
+from fitflow.demo_week import seed_week
 from fitflow.members import service as members
 from fitflow.members.errors import AlreadyMember
 from fitflow.organizations import service as organizations
@@ -69,15 +71,21 @@ async def seed(session: AsyncSession, rt: AuthRuntime) -> list[DemoLogin]:
             await organizations.add_staff(
                 session, owner_actor, email=user.email, role=Role(login.role)
             )
-    member_ids = []
+    member_ids, member_users = [], []
     for login in member_logins():
         user = await _user(session, rt, login)
+        member_users.append(user.id)
         with contextlib.suppress(AlreadyMember):
             await members.join(session, user, studio_id)
         member_ids.append(await members.own_member_id(session, Actor(user.id, studio_id)))
     desk = desk_actor(staff[f"desk@{DOMAIN}"].id, studio_id)
     await seed_schedule_catalog(session, owner_actor, studio)
     await seed_catalog(session, owner_actor, desk, studio, member_ids)
+    trainers = [
+        await organizations.own_staff_id(session, Actor(staff[f"{name}@{DOMAIN}"].id, studio_id))
+        for name in ("trainer1", "trainer2")
+    ]
+    await seed_week(session, owner_actor, studio, [t for t in trainers if t], member_users)
     return [owner_login, *other_staff, *member_logins()]
 
 

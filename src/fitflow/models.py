@@ -2,6 +2,14 @@
 
 from fitflow.audit.models import AuditEntry
 from fitflow.auth.models import LoginThrottle, PasswordResetToken, RefreshToken, TokenFamily, User
+from fitflow.bookings.models import (
+    AvailabilityException,
+    Booking,
+    ClassSchedule,
+    ClassSession,
+    TrainerAvailability,
+    WaitlistEntry,
+)
 from fitflow.classes.models import ClassType, Location
 from fitflow.credits.models import CreditEntry, CreditLot
 from fitflow.entitlements.models import Charge
@@ -16,8 +24,12 @@ from fitflow.plans.models import Plan
 
 __all__ = [
     "AuditEntry",
+    "AvailabilityException",
     "Base",
+    "Booking",
     "Charge",
+    "ClassSchedule",
+    "ClassSession",
     "ClassType",
     "CreditEntry",
     "CreditLot",
@@ -36,5 +48,7 @@ __all__ = [
     "RefreshToken",
     "StaffMember",
     "TokenFamily",
+    "TrainerAvailability",
     "User",
+    "WaitlistEntry",
 ]

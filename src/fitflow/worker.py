@@ -13,6 +13,7 @@ from fitflow.kit.db import libpq_url
 
 TASK_MODULES = [
     "fitflow.auth.tasks",
+    "fitflow.bookings.tasks",
     "fitflow.credits.tasks",
     "fitflow.memberships.tasks",
     "fitflow.notifications.tasks",

@@ -42,6 +42,26 @@ async def record(
     log.info("audit", action=action, actor=str(actor_user_id), subject_id=entry.subject_id)
 
 
+async def by_actor(
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    subject: tuple[str, uuid.UUID],
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Record what `actor` did in their studio to `subject` (its type and id)."""
+    subject_type, subject_id = subject
+    await record(
+        session,
+        action,
+        actor_user_id=actor.user_id,
+        organization_id=actor.organization_id,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        data=data,
+    )
+
+
 async def list_entries(
     session: AsyncSession, actor: Actor, *, params: PageParams, action: str | None = None
 ) -> Page[AuditEntryRead]:

@@ -15,3 +15,9 @@ class UnknownClassTypes(AppError):
     status = 422
     code = "unknown_class_types"
     message = "Some class types are not this studio's, or are archived."
+
+
+class UnknownLocation(AppError):
+    status = 422
+    code = "unknown_location"
+    message = "location_id is not a location of this studio in use."

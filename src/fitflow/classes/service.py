@@ -10,7 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fitflow.audit import service as audit
 from fitflow.classes import repository
-from fitflow.classes.errors import ClassTypeNotFound, LocationNotFound, UnknownClassTypes
+from fitflow.classes.errors import (
+    ClassTypeNotFound,
+    LocationNotFound,
+    UnknownClassTypes,
+    UnknownLocation,
+)
 from fitflow.classes.models import ClassType, Location
 from fitflow.classes.schemas import (
     ClassTypeCreate,
@@ -115,6 +120,26 @@ async def ensure_class_types(
     unknown = sorted(str(i) for i in set(ids) - known)
     if unknown:
         raise UnknownClassTypes(data={"class_type_ids": unknown})
+
+
+async def class_type_in_use(
+    session: AsyncSession, organization_id: uuid.UUID, class_type_id: uuid.UUID
+) -> ClassType:
+    """The studio's class type, not archived, to schedule (422 otherwise)."""
+    row = await repository.by_id(session, ClassType, organization_id, class_type_id)
+    if row is None or row.archived_at is not None:
+        raise UnknownClassTypes(data={"class_type_ids": [str(class_type_id)]})
+    return row
+
+
+async def location_in_use(
+    session: AsyncSession, organization_id: uuid.UUID, location_id: uuid.UUID
+) -> Location:
+    """The studio's location, not archived, to schedule in (422 otherwise)."""
+    row = await repository.by_id(session, Location, organization_id, location_id)
+    if row is None or row.archived_at is not None:
+        raise UnknownLocation()
+    return row
 
 
 async def _class_type(

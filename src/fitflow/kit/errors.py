@@ -75,6 +75,17 @@ class RateLimited(AppError):
         )
 
 
+class ServiceBusy(AppError):
+    """Every database connection stayed busy for the pool's timeout: try again shortly."""
+
+    status = 503
+    code = "service_busy"
+    message = "The service is busy; try again in a moment."
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Retry-After": "1"})
+
+
 class MalformedBody(AppError):
     status = 400
     code = "malformed_body"

@@ -27,6 +27,15 @@ def counter(name: str, documentation: str, labels: tuple[str, ...] = ()) -> Coun
     return Counter(f"fitflow_{name}", documentation, list(labels))
 
 
+def histogram(
+    name: str,
+    documentation: str,
+    labels: tuple[str, ...] = (),
+    buckets: tuple[float, ...] = Histogram.DEFAULT_BUCKETS,
+) -> Histogram:
+    return Histogram(f"fitflow_{name}", documentation, list(labels), buckets=buckets)
+
+
 def render() -> tuple[bytes, str]:
     """The exposition text for /metrics and its content type."""
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:

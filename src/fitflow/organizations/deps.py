@@ -7,7 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends, Path
 
-from fitflow.auth.deps import CurrentPrincipal, Session
+from fitflow.auth.deps import Credentials, CurrentPrincipal, Runtime, Session
+from fitflow.auth.errors import InvalidAccessToken
+from fitflow.auth.service import authenticate
 from fitflow.kit.errors import raises
 from fitflow.organizations import repository
 from fitflow.organizations.errors import OrganizationNotFound
@@ -45,3 +47,17 @@ async def studio_caller(
 
 
 Caller = Annotated[StudioCaller, Depends(studio_caller)]
+
+
+@raises(InvalidAccessToken)
+async def optional_caller(
+    organization: PathOrganization, credentials: Credentials, session: Session, rt: Runtime
+) -> StudioCaller:
+    """The caller when a token is sent (so staff see more), else an anonymous actor."""
+    if credentials is None:
+        return StudioCaller(organization, Actor(None, organization.id))
+    principal = await authenticate(session, rt, credentials.credentials)
+    return await studio_caller(organization, principal, session)
+
+
+MaybeCaller = Annotated[StudioCaller, Depends(optional_caller)]

@@ -46,6 +46,11 @@ class Action(StrEnum):
     view_orders = "view_orders"
     refund_orders = "refund_orders"
     manage_schedule = "manage_schedule"
+    schedule_sessions = "schedule_sessions"
+    view_attendees = "view_attendees"
+    book_for_members = "book_for_members"
+    manage_bookings = "manage_bookings"
+    check_in = "check_in"
 
 
 MINIMUM_ROLE: dict[Action, Role] = {
@@ -63,6 +68,11 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.view_orders: Role.receptionist,
     Action.refund_orders: Role.admin,
     Action.manage_schedule: Role.admin,
+    Action.schedule_sessions: Role.trainer,
+    Action.view_attendees: Role.trainer,
+    Action.book_for_members: Role.receptionist,
+    Action.manage_bookings: Role.receptionist,
+    Action.check_in: Role.receptionist,
 }
 
 

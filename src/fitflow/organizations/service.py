@@ -233,3 +233,18 @@ async def by_slug(session: AsyncSession, slug: str) -> Organization | None:
 async def by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Organization]:
     """Studios by id, for jobs that work across studios."""
     return {organization.id: organization for organization in await repository.by_ids(session, ids)}
+
+
+async def staff_member(
+    session: AsyncSession, organization_id: uuid.UUID, staff_id: uuid.UUID
+) -> StaffMember | None:
+    """A staff record of this studio (a trainer to schedule, say), or None."""
+    return await repository.staff_by_id(session, organization_id, staff_id)
+
+
+async def own_staff_id(session: AsyncSession, actor: Actor) -> uuid.UUID | None:
+    """The caller's staff record in the studio, if they are staff."""
+    if actor.user_id is None:
+        return None
+    staff = await repository.staff_by_user(session, actor.organization_id, actor.user_id)
+    return staff.id if staff else None

@@ -1,0 +1,1 @@
+"""Sessions, holds, bookings and waitlists: the booking engine."""

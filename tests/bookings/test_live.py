@@ -1,0 +1,108 @@
+"""Live availability over Server-Sent Events: a change committed anywhere reaches a
+subscriber of another server process through LISTEN/NOTIFY."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from fitflow.app import create_app
+from fitflow.config import Settings
+from fitflow.kit import time
+from tests.factories import studio_with_sale
+from tests.live import serve
+
+WAIT_SECONDS = 10
+
+
+async def _events(lines: AsyncIterator[str]) -> AsyncIterator[dict[str, Any]]:
+    """The data of each `availability` event on the stream."""
+    kind = None
+    async for line in lines:
+        if line.startswith("event: "):
+            kind = line.removeprefix("event: ")
+        elif line.startswith("data: ") and kind == "availability":
+            yield json.loads(line.removeprefix("data: "))
+
+
+async def _book(client: httpx.AsyncClient, base: str, headers: dict[str, str], sid: str) -> None:
+    booked = await client.post(f"{base}/sessions/{sid}/bookings", headers=headers)
+    assert booked.status_code == 201, booked.text
+
+
+async def test_a_booking_reaches_a_subscriber_of_another_server(
+    committed_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    studio = await studio_with_sale(committed_client)
+    base = f"/api/v1/orgs/{studio.slug}"
+    starts = (time.now() + timedelta(days=2)).replace(microsecond=0)
+    created = await committed_client.post(
+        f"{base}/sessions",
+        headers=studio.accounts["owner"].headers,
+        json={
+            "class_type_id": studio.class_type_id,
+            "starts_at": starts.isoformat(),
+            "capacity": 4,
+        },
+    )
+    session_id = created.json()["id"]
+    with serve(create_app(settings)) as url:
+        async with (
+            httpx.AsyncClient(base_url=url, timeout=WAIT_SECONDS) as remote,
+            remote.stream("GET", f"{base}/sessions/{session_id}/events") as stream,
+        ):
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            events = _events(stream.aiter_lines())
+            first = await asyncio.wait_for(anext(events), WAIT_SECONDS)
+            assert (first["booked"], first["spots_left"]) == (0, 4)
+            await _book(committed_client, base, studio.accounts["member"].headers, session_id)
+            changed = await asyncio.wait_for(anext(events), WAIT_SECONDS)
+    assert (changed["booked"], changed["spots_left"]) == (1, 3)
+
+
+async def test_an_unknown_session_answers_404(client: httpx.AsyncClient) -> None:
+    studio = await studio_with_sale(client)
+    response = await client.get(
+        f"/api/v1/orgs/{studio.slug}/sessions/00000000-0000-0000-0000-000000000000/events"
+    )
+    assert response.status_code == 404
+
+
+async def test_the_day_stream_carries_changes_of_that_days_sessions_only(
+    committed_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    studio = await studio_with_sale(committed_client)
+    base = f"/api/v1/orgs/{studio.slug}"
+    owner = studio.accounts["owner"].headers
+    starts = (time.now() + timedelta(days=2)).replace(microsecond=0)
+    ids = []
+    for offset in (timedelta(0), timedelta(days=1)):
+        created = await committed_client.post(
+            f"{base}/sessions",
+            headers=owner,
+            json={
+                "class_type_id": studio.class_type_id,
+                "starts_at": (starts + offset).isoformat(),
+                "capacity": 4,
+            },
+        )
+        ids.append(created.json()["id"])
+    day = starts.astimezone(ZoneInfo("Europe/Berlin")).date().isoformat()
+    with serve(create_app(settings)) as url:
+        async with (
+            httpx.AsyncClient(base_url=url, timeout=WAIT_SECONDS) as remote,
+            remote.stream("GET", f"{base}/schedule/events", params={"day": day}) as stream,
+        ):
+            lines = stream.aiter_lines()
+            assert await asyncio.wait_for(anext(lines), WAIT_SECONDS) == ": listening"
+            events = _events(lines)
+            await _book(committed_client, base, studio.accounts["member"].headers, ids[1])
+            await _book(committed_client, base, studio.accounts["member"].headers, ids[0])
+            changed = await asyncio.wait_for(anext(events), WAIT_SECONDS)
+    assert (changed["id"], changed["booked"]) == (ids[0], 1)
