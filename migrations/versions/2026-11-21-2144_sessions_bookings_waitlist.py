@@ -40,6 +40,14 @@ BEGIN
     END IF;
     delta := is_live::integer - was_live::integer;
     IF delta = 0 THEN
+        -- A hold confirmed moves no count, but what a session shows changes.
+        IF TG_OP = 'UPDATE' AND NEW.status <> OLD.status THEN
+            PERFORM pg_notify(
+                'fitflow_availability',
+                NEW.organization_id::text || ' ' || NEW.session_id::text || ' '
+                    || floor(extract(epoch FROM NEW.starts_at))::bigint::text
+            );
+        END IF;
         RETURN NULL;
     END IF;
     UPDATE class_sessions SET taken = taken + delta WHERE id = target

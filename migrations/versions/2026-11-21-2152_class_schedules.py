@@ -66,6 +66,10 @@ def upgrade() -> None:
     )
     op.add_column("class_sessions", sa.Column("schedule_id", sa.Uuid(), nullable=True))
     op.add_column("class_sessions", sa.Column("occurrence_on", sa.Date(), nullable=True))
+    op.add_column(
+        "class_sessions",
+        sa.Column("detached", sa.Boolean(), server_default=sa.text("false"), nullable=False),
+    )
     op.create_index(
         "uq_class_sessions_one_per_schedule_day",
         "class_sessions",
@@ -91,6 +95,7 @@ def downgrade() -> None:
         table_name="class_sessions",
         postgresql_where=sa.text("schedule_id IS NOT NULL"),
     )
+    op.drop_column("class_sessions", "detached")
     op.drop_column("class_sessions", "occurrence_on")
     op.drop_column("class_sessions", "schedule_id")
     op.drop_index(

@@ -156,3 +156,15 @@ class TestAppointments:
         service, trainer = await _setup(floor)
         latest = max(datetime.fromisoformat(s) for s in await _slots(floor, trainer, service))
         assert latest <= clock.now().astimezone(UTC) + timedelta(days=14)
+
+
+async def test_a_slot_in_the_past_cannot_be_booked(floor: Floor) -> None:
+    service, trainer = await _setup(floor)
+    past = (clock.now() - timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+    refused = await floor.post(
+        "/appointments",
+        floor.headers(),
+        {"class_type_id": service, "trainer_id": trainer, "starts_at": past.isoformat()},
+    )
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "class_session_started"

@@ -114,3 +114,10 @@ class TestNoShow:
         [booking] = mine.json()["items"]
         assert booking["id"] == booking_id
         assert (booking["status"], booking["strike"]) == ("no_show", True)
+
+
+async def test_a_token_with_characters_no_token_has_is_refused_not_a_crash(floor: Floor) -> None:
+    await _booked(floor)
+    refused = await floor.post("/checkins", floor.headers("receptionist"), {"token": "abc.é"})
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "invalid_checkin_token"

@@ -106,3 +106,39 @@ async def test_the_day_stream_carries_changes_of_that_days_sessions_only(
             await _book(committed_client, base, studio.accounts["member"].headers, ids[0])
             changed = await asyncio.wait_for(anext(events), WAIT_SECONDS)
     assert (changed["id"], changed["booked"]) == (ids[0], 1)
+
+
+async def test_confirming_a_hold_is_streamed_though_no_count_moves(
+    committed_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    studio = await studio_with_sale(committed_client)
+    base = f"/api/v1/orgs/{studio.slug}"
+    starts = (time.now() + timedelta(days=2)).replace(microsecond=0)
+    created = await committed_client.post(
+        f"{base}/sessions",
+        headers=studio.accounts["owner"].headers,
+        json={
+            "class_type_id": studio.class_type_id,
+            "starts_at": starts.isoformat(),
+            "capacity": 4,
+        },
+    )
+    session_id = created.json()["id"]
+    member = studio.accounts["member"].headers
+    with serve(create_app(settings)) as url:
+        async with (
+            httpx.AsyncClient(base_url=url, timeout=WAIT_SECONDS) as remote,
+            remote.stream("GET", f"{base}/sessions/{session_id}/events") as stream,
+        ):
+            events = _events(stream.aiter_lines())
+            await asyncio.wait_for(anext(events), WAIT_SECONDS)
+            held = await committed_client.post(
+                f"{base}/sessions/{session_id}/holds", headers=member
+            )
+            assert (await asyncio.wait_for(anext(events), WAIT_SECONDS))["held"] == 1
+            confirmed = await committed_client.post(
+                f"{base}/holds/{held.json()['id']}/confirm", headers=member
+            )
+            assert confirmed.status_code == 201, confirmed.text
+            after = await asyncio.wait_for(anext(events), WAIT_SECONDS)
+    assert (after["booked"], after["held"]) == (1, 0)

@@ -413,21 +413,3 @@ class TestCheckinRefusal:
     ) -> None:
         rule = policy(checkin_opens_seconds=opens)
         assert rules.checkin_refusal(self.START, self.END, rule, now) == code
-
-
-class TestNoShowAfter:
-    START = utc("2026-06-01 17:00")
-
-    @pytest.mark.parametrize(
-        ("grace", "expected"),
-        [
-            (None, START + timedelta(seconds=600)),
-            (0, START),
-            (900, START + timedelta(minutes=15)),
-        ],
-    )
-    def test_is_the_start_plus_the_check_in_grace(
-        self, grace: int | None, expected: datetime
-    ) -> None:
-        rule = policy() if grace is None else policy(checkin_grace_seconds=grace)
-        assert rules.no_show_after(self.START, rule) == expected

@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from fitflow.bookings import schedules
 from fitflow.kit import time
 from fitflow.kit.db import Database
@@ -54,7 +56,11 @@ class TestMaterialise:
         await _create(floor)
         before = len(await _sessions(floor))
         async with database.sessions() as session:
-            written = await schedules.materialise_all(session, now=time.now(), weeks_ahead=8)
+            written = 0
+            for studio_id, schedule_id in await schedules.running_ids(session):
+                written += await schedules.materialise_one(
+                    session, studio_id, schedule_id, now=time.now(), weeks_ahead=8
+                )
             await session.commit()
         assert written == 0
         assert len(await _sessions(floor)) == before
@@ -126,3 +132,48 @@ class TestEdit:
         again = await _create(floor, trainer_id=trainer, rrule="FREQ=WEEKLY;BYDAY=FR")
         assert again["sessions_created"] == 0
         assert len(again["days_skipped"]) >= 7
+
+
+class TestRefusedRules:
+    @pytest.mark.parametrize(
+        "rule",
+        ["FREQ=WEEKLY;INTERVAL=0", "FREQ=DAILY;BYHOUR=9,18", "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30"],
+    )
+    async def test_rules_that_never_end_or_run_twice_a_day_are_refused(
+        self, floor: Floor, rule: str
+    ) -> None:
+        response = await floor.post(
+            "/schedules",
+            floor.headers("owner"),
+            {
+                "class_type_id": floor.studio.class_type_id,
+                "rrule": rule,
+                "first_day": time.now().date().isoformat(),
+                "start_time": "18:00",
+            },
+        )
+        assert response.status_code == 422
+        assert response.json()["error"]["code"] == "invalid_rrule"
+
+
+class TestEditSparesChangedSessions:
+    async def test_a_session_cancelled_on_its_own_stays_cancelled(self, floor: Floor) -> None:
+        created = await _create(floor)
+        first = (await _sessions(floor))[0]
+        cancelled = await floor.client.patch(
+            f"{floor.base}/sessions/{first['id']}",
+            headers=floor.headers("owner"),
+            json={"status": "cancelled", "cancel_reason": "Holiday"},
+        )
+        assert cancelled.status_code == 200, cancelled.text
+        edited = await floor.client.patch(
+            f"{floor.base}/schedules/{created['id']}",
+            headers=floor.headers("owner"),
+            json={"title": "Evening flow"},
+        )
+        assert edited.status_code == 200, edited.text
+        assert first["id"] in edited.json()["sessions_kept"]
+        again = await floor.client.get(f"{floor.base}/sessions/{first['id']}")
+        assert again.json()["status"] == "cancelled"
+        titles = {s["title"] for s in await _sessions(floor) if s["id"] != first["id"]}
+        assert titles == {"Evening flow"}

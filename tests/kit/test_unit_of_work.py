@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import httpx
+import psycopg
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
+from fitflow.auth.deps import Session
 from fitflow.kit.db import Database
+from fitflow.kit.unit_of_work import api_router
 from tests.factories import account, studio, superuser_account
 
 
@@ -64,3 +70,40 @@ class TestNoReplayForARevokedLogin:
         )
         assert blocked.status_code == 200
         assert (await client.post(path, headers=headers)).status_code == 401
+
+
+class TestDeadlockVictims:
+    async def test_a_request_chosen_as_a_deadlock_victim_runs_again(
+        self, app: FastAPI, client: httpx.AsyncClient
+    ) -> None:
+        attempts: list[int] = []
+        router = api_router("test")
+
+        @router.post("/test/deadlock-once")
+        async def deadlock_once(session: Session) -> dict[str, int]:
+            attempts.append(1)
+            if len(attempts) == 1:
+                raise DBAPIError("SELECT 1", {}, psycopg.errors.DeadlockDetected("deadlock"))
+            await session.execute(text("SELECT 1"))
+            return {"attempts": len(attempts)}
+
+        app.include_router(router)
+        response = await client.post("/api/v1/test/deadlock-once")
+        assert response.status_code == 200
+        assert response.json() == {"attempts": 2}
+
+    async def test_other_database_errors_are_not_retried(
+        self, app: FastAPI, client: httpx.AsyncClient
+    ) -> None:
+        attempts: list[int] = []
+        router = api_router("test")
+
+        @router.post("/test/always-broken")
+        async def always_broken() -> None:
+            attempts.append(1)
+            raise DBAPIError("SELECT 1", {}, psycopg.errors.UndefinedTable("nope"))
+
+        app.include_router(router)
+        response = await client.post("/api/v1/test/always-broken")
+        assert response.status_code == 500
+        assert len(attempts) == 1

@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import Query, status
-from pydantic import AwareDatetime
 
 from fitflow.auth.deps import Session
 from fitflow.bookings import appointments
@@ -19,8 +18,10 @@ from fitflow.bookings.appointment_schemas import (
     Slots,
 )
 from fitflow.bookings.errors import (
+    NOT_BOOKABLE,
     AlreadyBooked,
     AvailabilityExceptionNotFound,
+    BookingBlocked,
     NotAnAppointment,
     SlotNotOffered,
     TrainerNotFound,
@@ -30,6 +31,7 @@ from fitflow.bookings.schemas import BookingRead
 from fitflow.classes.errors import UnknownClassTypes
 from fitflow.entitlements.errors import PaymentRequired
 from fitflow.kit.errors import PermissionDenied, raises
+from fitflow.kit.schemas import Instant
 from fitflow.kit.unit_of_work import api_router
 from fitflow.members.errors import MemberNotFound
 from fitflow.organizations.deps import Caller, PathOrganization
@@ -91,8 +93,8 @@ async def trainer_slots(
     class_type_id: uuid.UUID,
     organization: PathOrganization,
     session: Session,
-    after: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    before: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    after: Annotated[Instant | None, Query(alias="from")] = None,
+    before: Annotated[Instant | None, Query(alias="to")] = None,
 ) -> Slots:
     """Free starts for an appointment service with this trainer, within the booking
     window, up to 31 days at a time (no token needed)."""
@@ -105,6 +107,7 @@ async def trainer_slots(
 @raises(
     *SERVICE_ERRORS, UnknownTrainer, SlotNotOffered, PaymentRequired, MemberNotFound, AlreadyBooked
 )
+@raises(BookingBlocked, *NOT_BOOKABLE.values())
 async def book_appointment(
     body: AppointmentCreate, caller: Caller, session: Session
 ) -> BookingRead:

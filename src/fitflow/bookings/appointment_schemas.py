@@ -4,9 +4,9 @@ import uuid
 from datetime import datetime, time
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
-from fitflow.kit.schemas import Strict
+from fitflow.kit.schemas import Instant, Strict
 from fitflow.organizations.policy import WEEKDAYS, Weekday
 
 
@@ -34,8 +34,8 @@ class AvailabilityPut(Strict):
 
 
 class ExceptionCreate(Strict):
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Instant
+    ends_at: Instant
     reason: Annotated[str, Field(min_length=1, max_length=200)] | None = None
 
     @model_validator(mode="after")
@@ -68,4 +68,4 @@ class Slots(BaseModel):
 class AppointmentCreate(Strict):
     class_type_id: uuid.UUID
     trainer_id: uuid.UUID
-    starts_at: AwareDatetime
+    starts_at: Instant

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fitflow.bookings import availability_repository as availability
-from fitflow.bookings import repository, slots, spots, trainers, waitlist
+from fitflow.bookings import repository, rules, slots, spots, strikes, trainers, waitlist
 from fitflow.bookings.appointment_schemas import (
     AppointmentCreate,
     AvailabilityPut,
@@ -21,9 +21,9 @@ from fitflow.bookings.appointment_schemas import (
     WindowBody,
 )
 from fitflow.bookings.errors import (
+    NOT_BOOKABLE,
     AvailabilityExceptionNotFound,
     NotAnAppointment,
-    PaymentRequiredForHold,
     SlotNotOffered,
     TrainerNotFound,
     UnknownTrainer,
@@ -32,7 +32,6 @@ from fitflow.bookings.models import AvailabilityException, ClassSession, Trainer
 from fitflow.bookings.schemas import BookingRead
 from fitflow.classes import service as classes
 from fitflow.classes.models import ClassType
-from fitflow.entitlements.errors import PaymentRequired
 from fitflow.kit import time
 from fitflow.kit.errors import AppError
 from fitflow.members import service as members
@@ -149,11 +148,36 @@ async def book(
     session: AsyncSession, actor: Actor, organization: Organization, body: AppointmentCreate
 ) -> BookingRead:
     """Book a free slot: a capacity-1 session is scheduled and booked, paid like any
-    class. When nothing pays, nothing is kept (402 with the drop-in offer). Takes the
-    trainer's lock, so two members never get the same slot."""
+    class, under the usual booking window and strike rule. When nothing pays, nothing is
+    kept (402 with the drop-in offer). Takes the trainer's lock, so two members never
+    get the same slot."""
     member_id = await members.own_member_id(session, actor)
+    now, policy = time.now(), policy_of(organization.policy)
+    refusal = rules.booking_refusal("published", body.starts_at, organization.timezone, policy, now)
+    if refusal is not None:
+        raise NOT_BOOKABLE[refusal]()
+    await strikes.refuse_if_banned(session, organization.id, member_id, policy, now)
     await _trainer(session, organization, body.trainer_id, UnknownTrainer)
     service = await _service(session, organization, body.class_type_id)
+    class_session = await _schedule_slot(session, organization, service, body)
+    paid = await spots.pay_ahead(session, organization, class_session, member_id)
+    spot = await spots.take(
+        session,
+        class_session,
+        member_id,
+        hold_for=timedelta(seconds=policy.hold_seconds),
+        now=now,
+        booked_by=actor.user_id,
+        paid=paid,
+    )
+    await waitlist.settle(session, spot, class_session.ends_at, now)
+    return BookingRead.of(spot, paid_by=paid.charge)
+
+
+async def _schedule_slot(
+    session: AsyncSession, organization: Organization, service: ClassType, body: AppointmentCreate
+) -> ClassSession:
+    """The 1:1 session for a slot still free, under the trainer's lock."""
     length = timedelta(minutes=service.duration_minutes)
     await repository.advisory_lock(session, "trainer", body.trainer_id)
     offered = await _slots(
@@ -178,25 +202,7 @@ async def book(
         status="published",
     )
     await repository.add(session, class_session)
-    now = time.now()
-    policy = policy_of(organization.policy)
-    spot = await spots.take(
-        session,
-        class_session,
-        member_id,
-        hold_for=timedelta(seconds=policy.hold_seconds),
-        now=now,
-        booked_by=actor.user_id,
-    )
-    try:
-        charge = await spots.pay_and_confirm(
-            session, organization, class_session, spot, now=now, channel="appointment"
-        )
-    except PaymentRequiredForHold as unpaid:
-        offer = {k: v for k, v in unpaid.data.items() if not k.startswith("hold")}
-        raise PaymentRequired(data=offer) from unpaid
-    await waitlist.settle(session, spot, class_session.ends_at, now)
-    return BookingRead.of(spot, paid_by=charge)
+    return class_session
 
 
 async def _slots(

@@ -49,6 +49,10 @@ async def cancel(
     if waive_reason is not None and not is_staff:
         raise PermissionDenied(data={"action": Action.manage_bookings.value})
     if spot.status in CANCELLED:
+        if waive_reason is not None and spot.waived_reason is None:
+            raise BookingNotCancellable(
+                data={"status": spot.status, "reason": "a waiver comes with the cancellation"}
+            )
         outcome = await entitlements.refund(
             session, organization_id=organization.id, source=spots.source_of(spot), percent=0
         )

@@ -227,6 +227,7 @@ async def cancel_booking(
     WaitlistFull,
     WaitlistClosed,
     MemberNotFound,
+    BookingBlocked,
     *NOT_BOOKABLE.values(),
 )
 async def join_waitlist(

@@ -2,7 +2,9 @@
 the entitlement service in the same transaction), release it, or do both in one step.
 
 Lock order: the member's spot row, then the entitlement locks (source, memberships,
-credit lots), then the session's spot lock (taken by the trigger on any spot change).
+credit lots), then the session's spot lock (taken by the trigger when a spot is taken or
+given back). A one-step booking charges before it takes its spot for that reason;
+confirming a hold moves no count and takes no spot lock.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from fitflow.bookings.errors import (
     HoldNotActive,
     HoldNotFound,
 )
-from fitflow.bookings.metrics import HOLDS, LATENCY
+from fitflow.bookings.metrics import BOOKINGS, HOLDS, LATENCY
 from fitflow.bookings.models import Booking, ClassSession
 from fitflow.bookings.schemas import BookingRead, HoldRead
+from fitflow.entitlements.errors import PaymentRequired
 from fitflow.kit import time
 from fitflow.kit.pagination import Page, PageParams
 from fitflow.members import service as members
@@ -42,7 +45,8 @@ async def hold(
     """Reserve a spot for the policy's `hold_seconds`."""
     with LATENCY.labels("hold").time():
         member_id = await members.own_member_id(session, actor)
-        spot, _ = await _hold_for(session, organization, session_id, member_id, actor, staff=False)
+        class_session = await _bookable(session, organization, session_id, member_id, staff=False)
+        spot = await _take_hold(session, organization, class_session, member_id, actor)
         return HoldRead.of(spot, time.now())
 
 
@@ -75,13 +79,17 @@ async def release(
     now = time.now()
     if spot.status in ("released", "expired"):
         return
-    await _still_held(session, organization, spot, now)
+    class_session = await _class_session(session, organization, spot.session_id)
+    if _lapsed(spot, now):  # gone already: record it, and its spot goes on
+        await waitlist.tidy(session, organization, class_session, now)
+        return
+    if spot.status != "held":
+        raise HoldNotActive(data={"status": spot.status})
     spot.status, spot.ended_at = "released", now
     await session.flush()
     HOLDS.labels("released").inc()
     if spot.offered:
         await waitlists.end_offers(session, [spot.id], "left", now)
-    class_session = await _class_session(session, organization, spot.session_id)
     await waitlist.tidy(session, organization, class_session, now)
 
 
@@ -91,11 +99,9 @@ async def book(
     """Hold and confirm in one step. When nothing pays, the hold is kept (402)."""
     with LATENCY.labels("book").time():
         member_id = await members.own_member_id(session, actor)
-        spot, class_session = await _hold_for(
-            session, organization, session_id, member_id, actor, staff=False
-        )
-        return await _confirm(
-            session, organization, class_session, spot, time.now(), channel="member"
+        class_session = await _bookable(session, organization, session_id, member_id, staff=False)
+        return await _book_at_once(
+            session, organization, class_session, member_id, actor, channel="member"
         )
 
 
@@ -111,21 +117,22 @@ async def book_for(
     yet and the strike rule does not apply."""
     require(actor, Action.book_for_members)
     await members.ensure_member(session, organization.id, member_id)
-    spot, class_session = await _hold_for(
-        session, organization, session_id, member_id, actor, staff=True
+    class_session = await _bookable(session, organization, session_id, member_id, staff=True)
+    return await _book_at_once(
+        session, organization, class_session, member_id, actor, channel="staff"
     )
-    return await _confirm(session, organization, class_session, spot, time.now(), channel="staff")
 
 
-async def _hold_for(
+async def _bookable(
     session: AsyncSession,
     organization: Organization,
     session_id: uuid.UUID,
     member_id: uuid.UUID,
-    actor: Actor,
     *,
     staff: bool,
-) -> tuple[Booking, ClassSession]:
+) -> ClassSession:
+    """The session, once the rules allow the member a spot in it now; lapsed holds of a
+    full session are freed first."""
     now, policy = time.now(), policy_of(organization.policy)
     if not staff:
         await strikes.refuse_if_banned(session, organization.id, member_id, policy, now)
@@ -138,6 +145,17 @@ async def _hold_for(
         raise AlreadyBooked(data={"booking_id": str(own.id), "status": own.status})
     if own is not None or class_session.taken >= class_session.capacity:
         await _free_lapsed(session, organization, class_session, now)
+    return class_session
+
+
+async def _take_hold(
+    session: AsyncSession,
+    organization: Organization,
+    class_session: ClassSession,
+    member_id: uuid.UUID,
+    actor: Actor,
+) -> Booking:
+    now, policy = time.now(), policy_of(organization.policy)
     spot = await spots.take(
         session,
         class_session,
@@ -147,7 +165,39 @@ async def _hold_for(
         booked_by=actor.user_id,
     )
     HOLDS.labels("created").inc()
-    return spot, class_session
+    return spot
+
+
+async def _book_at_once(
+    session: AsyncSession,
+    organization: Organization,
+    class_session: ClassSession,
+    member_id: uuid.UUID,
+    actor: Actor,
+    *,
+    channel: str,
+) -> BookingRead:
+    """Charge first, then take the spot already confirmed, so the session's spot lock
+    (taken by the insert) is the last lock and is held only until commit. When nothing
+    pays, a hold is taken instead and kept (402)."""
+    try:
+        paid = await spots.pay_ahead(session, organization, class_session, member_id)
+    except PaymentRequired as needed:
+        spot = await _take_hold(session, organization, class_session, member_id, actor)
+        raise spots.kept_for_payment(spot, needed) from needed
+    now, policy = time.now(), policy_of(organization.policy)
+    spot = await spots.take(
+        session,
+        class_session,
+        member_id,
+        hold_for=timedelta(seconds=policy.hold_seconds),
+        now=now,
+        booked_by=actor.user_id,
+        paid=paid,
+    )
+    BOOKINGS.labels(channel).inc()
+    await waitlist.settle(session, spot, class_session.ends_at, now)
+    return BookingRead.of(spot, paid_by=paid.charge)
 
 
 async def _free_lapsed(

@@ -19,7 +19,6 @@ from fitflow.kit.db import Base, created_at_column, uuid_pk
 LIVE_STATUSES = ("held", "confirmed", "attended", "no_show")
 """Booking statuses that take a spot."""
 _LIVE_SQL = "status IN ('held', 'confirmed', 'attended', 'no_show')"
-BOOKING_STATUSES = (*LIVE_STATUSES, "released", "expired", "cancelled", "late_cancelled")
 WAITING_STATUSES = ("waiting", "offered")
 
 
@@ -87,6 +86,8 @@ class ClassSession(Base):
     schedule_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("class_schedules.id"))
     occurrence_on: Mapped[date | None]
     """The schedule's local day this session is (one per schedule and day)."""
+    detached: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    """Changed or cancelled on its own: edits of its schedule leave it alone."""
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]

@@ -92,14 +92,19 @@ async def booking(
 
 
 async def expire_holds(
-    session: AsyncSession, *, now: datetime, session_id: uuid.UUID | None = None, batch: int = 500
+    session: AsyncSession, *, now: datetime, session_id: uuid.UUID
 ) -> list[tuple[uuid.UUID, uuid.UUID, bool]]:
-    """Mark holds and offers past their expiry as expired (of one session, or any);
-    their (booking, session, offered) ids. The spots were already free by the clock."""
-    due = select(Booking.id).where(Booking.status == "held", Booking.hold_expires_at <= now)
-    if session_id is not None:
-        due = due.where(Booking.session_id == session_id)
-    due = due.limit(batch).with_for_update(skip_locked=True)
+    """Record the session's holds and offers past their expiry as expired (their spots
+    count in `taken` until then); their (booking, session, offered) ids."""
+    due = (
+        select(Booking.id)
+        .where(
+            Booking.session_id == session_id,
+            Booking.status == "held",
+            Booking.hold_expires_at <= now,
+        )
+        .with_for_update(skip_locked=True)
+    )
     rows = await session.execute(
         update(Booking)
         .where(Booking.id.in_(due.scalar_subquery()))
@@ -142,14 +147,16 @@ async def counts(
     }
 
 
-async def live_spots(session: AsyncSession, session_id: uuid.UUID) -> Sequence[Booking]:
-    rows = await session.scalars(
-        select(Booking)
-        .where(Booking.session_id == session_id, Booking.status.in_(LIVE_STATUSES))
-        .order_by(Booking.created_at, Booking.id)
-        .with_for_update()
+async def live_spots(
+    session: AsyncSession, session_id: uuid.UUID, *, excluding: Sequence[uuid.UUID] = ()
+) -> list[Booking]:
+    """The session's live spots, locked in id order."""
+    query = select(Booking).where(
+        Booking.session_id == session_id, Booking.status.in_(LIVE_STATUSES)
     )
-    return rows.all()
+    if excluding:
+        query = query.where(Booking.id.not_in(excluding))
+    return list((await session.scalars(query.order_by(Booking.id).with_for_update())).all())
 
 
 async def strikes_since(
@@ -216,6 +223,7 @@ async def unchecked_past_grace(
         .where(
             Booking.status == "confirmed",
             Booking.checked_in_at.is_(None),
+            Booking.starts_at <= now,  # the partial index's range; grace narrows it
             Booking.starts_at + func.make_interval(0, 0, 0, 0, 0, 0, grace) <= now,
         )
         .order_by(Booking.starts_at)

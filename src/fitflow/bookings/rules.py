@@ -118,8 +118,3 @@ def checkin_refusal(
 
 def checkin_opens_at(starts_at: datetime, policy: Policy) -> datetime:
     return starts_at - timedelta(seconds=policy.checkin_opens_seconds)
-
-
-def no_show_after(starts_at: datetime, policy: Policy) -> datetime:
-    """An unchecked confirmed booking becomes a no-show at this instant."""
-    return starts_at + timedelta(seconds=policy.checkin_grace_seconds)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import and_, delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fitflow.bookings.models import Booking, ClassSchedule, ClassSession
@@ -38,14 +37,14 @@ async def schedule_page(
     )
 
 
-async def running(
-    session: AsyncSession, *, limit: int, after: uuid.UUID | None
-) -> Sequence[ClassSchedule]:
-    """Schedules not ended, in id order from `after`, to materialise in batches."""
-    query = select(ClassSchedule).where(ClassSchedule.ended_at.is_(None))
-    if after is not None:
-        query = query.where(ClassSchedule.id > after)
-    return (await session.scalars(query.order_by(ClassSchedule.id).limit(limit))).all()
+async def running(session: AsyncSession) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(studio, schedule) ids of the schedules not ended."""
+    rows = await session.execute(
+        select(ClassSchedule.organization_id, ClassSchedule.id)
+        .where(ClassSchedule.ended_at.is_(None))
+        .order_by(ClassSchedule.id)
+    )
+    return [(row[0], row[1]) for row in rows]
 
 
 async def written_days(session: AsyncSession, schedule_id: uuid.UUID, since: date) -> set[date]:
@@ -61,33 +60,39 @@ def _never_booked() -> Any:
     return ~exists().where(Booking.session_id == ClassSession.id)
 
 
-async def remove_unbooked_future(
+def _future(schedule_id: uuid.UUID, now: datetime) -> Any:
+    return and_(ClassSession.schedule_id == schedule_id, ClassSession.starts_at > now)
+
+
+async def remove_untouched_future(
     session: AsyncSession, schedule_id: uuid.UUID, now: datetime
 ) -> None:
-    """Delete the schedule's future sessions nobody ever booked or held."""
-    await session.execute(
-        delete(ClassSession)
-        .where(
-            ClassSession.schedule_id == schedule_id,
-            ClassSession.starts_at > now,
-            _never_booked(),
-        )
-        .execution_options(synchronize_session=False)
+    """Delete the schedule's future sessions as it wrote them: published, never changed
+    on their own, never booked or held. The rows are locked first, so a first hold
+    committed meanwhile is seen (it then keeps its session)."""
+    untouched = and_(
+        _future(schedule_id, now),
+        ClassSession.status == "published",
+        ClassSession.detached.is_(False),
     )
+    locked = await session.scalars(select(ClassSession.id).where(untouched).with_for_update())
+    ids = list(locked)
+    if ids:
+        await session.execute(
+            delete(ClassSession)
+            .where(ClassSession.id.in_(ids), _never_booked())
+            .execution_options(synchronize_session=False)
+        )
 
 
-async def booked_future(
+async def kept_future(
     session: AsyncSession, schedule_id: uuid.UUID, now: datetime
 ) -> list[uuid.UUID]:
-    """The schedule's future sessions that have (or had) bookings: an edit keeps them."""
+    """The schedule's future sessions an edit leaves alone: booked, held, changed or
+    cancelled on their own."""
     rows = await session.scalars(
         select(ClassSession.id)
-        .where(
-            ClassSession.schedule_id == schedule_id,
-            ClassSession.starts_at > now,
-            ClassSession.status != "cancelled",
-            ~_never_booked(),
-        )
-        .order_by(ClassSession.starts_at)
+        .where(_future(schedule_id, now))
+        .order_by(ClassSession.starts_at, ClassSession.id)
     )
     return list(rows)

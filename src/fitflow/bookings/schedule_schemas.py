@@ -22,6 +22,12 @@ Title = Annotated[str, Field(min_length=1, max_length=200)]
 StartTime = Annotated[time, Field(description="Local wall-clock time, HH:MM")]
 
 
+def _sensible_day(value: date | None) -> date | None:
+    if value is not None and not 2000 <= value.year <= 2100:
+        raise ValueError("first_day must fall between the years 2000 and 2100")
+    return value
+
+
 def _whole_minute(value: time | None) -> time | None:
     if value is not None and (value.tzinfo is not None or value.second or value.microsecond):
         raise ValueError("start_time is a local time in whole minutes (HH:MM), without offset")
@@ -39,6 +45,7 @@ class ScheduleCreate(Strict):
     title: Title | None = None
 
     _minute = field_validator("start_time")(_whole_minute)
+    _day = field_validator("first_day")(_sensible_day)
 
 
 class ScheduleUpdate(Patch):
@@ -53,6 +60,7 @@ class ScheduleUpdate(Patch):
     title: Title | None = None
 
     _minute = field_validator("start_time")(_whole_minute)
+    _day = field_validator("first_day")(_sensible_day)
 
 
 class ScheduleRead(BaseModel):

@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fitflow.audit import service as audit
@@ -78,8 +79,8 @@ async def update(
         setattr(row, name, value)
     await _check_references(session, organization, row)
     now = time.now()
-    await schedules.remove_unbooked_future(session, row.id, now)
-    kept = await schedules.booked_future(session, row.id, now)
+    await schedules.remove_untouched_future(session, row.id, now)
+    kept = await schedules.kept_future(session, row.id, now)
     written = await materialise(session, organization, row, now=now, weeks_ahead=weeks_ahead)
     await audit.by_actor(session, actor, "class_schedule.updated", ("class_schedule", row.id))
     return ScheduleRead.of(
@@ -97,9 +98,9 @@ async def end(
     now = time.now()
     if row.ended_at is None:
         row.ended_at = now
-        await schedules.remove_unbooked_future(session, row.id, now)
+        await schedules.remove_untouched_future(session, row.id, now)
         await audit.by_actor(session, actor, "class_schedule.ended", ("class_schedule", row.id))
-    return ScheduleRead.of(row, sessions_kept=await schedules.booked_future(session, row.id, now))
+    return ScheduleRead.of(row, sessions_kept=await schedules.kept_future(session, row.id, now))
 
 
 async def materialise(
@@ -169,8 +170,8 @@ async def _check_references(
         await organizations.staff_member(session, organization.id, row.trainer_id) is None
     ):
         raise UnknownTrainer()
-    try:
-        recurrence.parse(row.rrule, row.first_day, row.start_time)
+    try:  # in a thread: a rule that matches no day takes dateutil seconds to rule out
+        await anyio.to_thread.run_sync(recurrence.parse, row.rrule, row.first_day, row.start_time)
     except recurrence.InvalidRule as invalid:
         raise InvalidRecurrence(data={"problem": str(invalid)}) from invalid
 
@@ -184,19 +185,24 @@ async def _schedule(
     return row
 
 
-async def materialise_all(session: AsyncSession, *, now: datetime, weeks_ahead: int) -> int:
-    """Write ahead every running schedule of every studio, a batch at a time; the number
-    of sessions written. Each schedule is locked while it is written."""
-    total, after = 0, None
-    while batch := await schedules.running(session, limit=100, after=after):
-        studio_ids = list({row.organization_id for row in batch})
-        studios = await organizations.by_ids(session, studio_ids)
-        for row in batch:
-            locked = await schedules.schedule(session, row.organization_id, row.id, lock=True)
-            if locked is None:
-                continue
-            studio = studios[row.organization_id]
-            written = await materialise(session, studio, locked, now=now, weeks_ahead=weeks_ahead)
-            total += written.created
-        after = batch[-1].id
-    return total
+async def running_ids(session: AsyncSession) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(studio, schedule) of every schedule not ended, for the job to write one by one."""
+    return await schedules.running(session)
+
+
+async def materialise_one(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    schedule_id: uuid.UUID,
+    *,
+    now: datetime,
+    weeks_ahead: int,
+) -> int:
+    """Write one schedule ahead under its row lock (and its trainer's); the sessions
+    written. Raises `UnknownClassTypes` when its class type was archived."""
+    row = await schedules.schedule(session, organization_id, schedule_id, lock=True)
+    if row is None or row.ended_at is not None:
+        return 0
+    studio = (await organizations.by_ids(session, [organization_id]))[organization_id]
+    written = await materialise(session, studio, row, now=now, weeks_ahead=weeks_ahead)
+    return written.created

@@ -4,14 +4,14 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from fitflow.bookings import rules
 from fitflow.bookings.models import Booking, ClassSession, WaitlistEntry
 from fitflow.bookings.repository import Counts
 from fitflow.classes.schemas import Capacity
 from fitflow.entitlements.schemas import ChargeRead, RefundOutcome
-from fitflow.kit.schemas import Patch, Strict
+from fitflow.kit.schemas import Instant, Patch, Strict
 
 Reason = Annotated[str, Field(min_length=1, max_length=500)]
 SessionState = Literal["draft", "published", "in_progress", "completed", "cancelled"]
@@ -19,7 +19,7 @@ SessionState = Literal["draft", "published", "in_progress", "completed", "cancel
 
 class SessionCreate(Strict):
     class_type_id: uuid.UUID
-    starts_at: AwareDatetime = Field(description="ISO 8601 with an offset")
+    starts_at: Instant = Field(description="ISO 8601 with an offset")
     trainer_id: uuid.UUID | None = Field(None, description="A staff id")
     location_id: uuid.UUID | None = None
     capacity: Capacity | None = Field(None, description="Defaults to the class type's")

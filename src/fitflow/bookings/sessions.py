@@ -20,8 +20,8 @@ from fitflow.bookings.errors import (
     TrainerBusy,
     UnknownTrainer,
 )
-from fitflow.bookings.models import ClassSession
-from fitflow.bookings.repository import SessionFilter
+from fitflow.bookings.models import Booking, ClassSession
+from fitflow.bookings.repository import BOOKED, SessionFilter
 from fitflow.bookings.schemas import (
     Attendees,
     BookingRead,
@@ -103,12 +103,21 @@ async def update(
     row = await _visible(session, actor, organization, session_id)
     await trainers.require_acts_for(session, actor, row.trainer_id)
     now = time.now()
+    changes = body.model_dump(exclude_unset=True)
+    if "trainer_id" in changes:  # a trainer hands a class only to themself
+        await trainers.require_acts_for(session, actor, changes["trainer_id"])
+    cancelling = changes.get("status") == "cancelled"
+    # The bookings are locked before the spot lock, as a member cancelling one does.
+    booked = await repository.live_spots(session, row.id) if cancelling else []
     await repository.lock_spots(session, row)
     if row.status == "cancelled" or now >= row.ends_at:
         raise SessionNotEditable()
-    changes = body.model_dump(exclude_unset=True)
-    if changes.get("status") == "cancelled":
-        await _cancel(session, organization, row, now, changes.get("cancel_reason"))
+    row.detached = row.schedule_id is not None
+    if cancelling:
+        booked += await repository.live_spots(session, row.id, excluding=[b.id for b in booked])
+        await _cancel(
+            session, organization, row, booked, now=now, reason=changes.get("cancel_reason")
+        )
     else:
         await _apply(session, organization, row, changes, now)
     await audit.by_actor(
@@ -166,6 +175,8 @@ async def _cancel(
     session: AsyncSession,
     organization: Organization,
     row: ClassSession,
+    booked: list[Booking],
+    *,
     now: datetime,
     reason: object,
 ) -> None:
@@ -176,8 +187,8 @@ async def _cancel(
     await session.flush()
     told: set[uuid.UUID] = set()
     offers: list[uuid.UUID] = []
-    for spot in await repository.live_spots(session, row.id):
-        if spot.status == "confirmed":
+    for spot in booked:
+        if spot.status in BOOKED:
             await entitlements.refund(
                 session,
                 organization_id=organization.id,

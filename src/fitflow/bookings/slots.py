@@ -44,9 +44,10 @@ def free_slots(
             window_end = datetime.combine(day, window.ends)
             while local + length <= window_end:
                 start = local.replace(tzinfo=zone, fold=0).astimezone(UTC)
-                end = (local + length).replace(tzinfo=zone, fold=0).astimezone(UTC)
-                if after <= start < before and not _overlaps(start, end, busy):
-                    yield start
+                end = start + length
+                exists = start.astimezone(zone).replace(tzinfo=None) == local
+                if exists and after <= start < before and not _overlaps(start, end, busy):
+                    yield start  # a local start skipped by a DST change is no slot
                 local += length
         day += timedelta(days=1)
 

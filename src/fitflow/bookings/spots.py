@@ -8,6 +8,7 @@ write and translate what PostgreSQL refuses; callers check the rules first.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +18,7 @@ from fitflow.bookings.errors import (
     AlreadyBooked,
     ClassSessionCancelled,
     ClassSessionFull,
+    ClassSessionNotFound,
     PaymentRequiredForHold,
 )
 from fitflow.bookings.metrics import BOOKINGS, CAPACITY_REFUSALS
@@ -32,6 +34,7 @@ _REFUSALS: dict[str, type[AppError]] = {
     "ck_class_sessions_taken_within_capacity": ClassSessionFull,
     "ck_class_sessions_open_for_booking": ClassSessionCancelled,
     "uq_bookings_one_live_per_member": AlreadyBooked,
+    "fk_bookings_session_id_class_sessions": ClassSessionNotFound,
 }
 
 
@@ -66,19 +69,23 @@ async def take(
     now: datetime,
     booked_by: uuid.UUID | None,
     offered: bool = False,
+    paid: Paid | None = None,
 ) -> Booking:
-    """Hold a spot for `hold_for`. Raises `ClassSessionFull`, `AlreadyBooked` or
-    `ClassSessionCancelled` when PostgreSQL refuses it (the transaction is then spoilt:
-    run inside a savepoint to carry on)."""
+    """Hold a spot for `hold_for`, or with `paid` (charged beforehand under its id)
+    book it confirmed at once. Raises `ClassSessionFull`, `AlreadyBooked`,
+    `ClassSessionCancelled` or `ClassSessionNotFound` when PostgreSQL refuses it (the
+    transaction is then spoilt: run inside a savepoint to carry on)."""
     spot = Booking(
+        id=paid.booking_id if paid else uuid.uuid4(),
         organization_id=class_session.organization_id,
         session_id=class_session.id,
         member_id=member_id,
-        status="held",
+        status="confirmed" if paid else "held",
         starts_at=class_session.starts_at,
         hold_expires_at=now + hold_for,
         offered=offered,
         booked_by_user_id=booked_by,
+        confirmed_at=now if paid else None,
         created_at=now,
     )
     session.add(spot)
@@ -92,6 +99,33 @@ async def take(
     return spot
 
 
+@dataclass(frozen=True)
+class Paid:
+    """A charge written for a booking id before its spot is taken."""
+
+    booking_id: uuid.UUID
+    charge: ChargeRead
+
+
+async def pay_ahead(
+    session: AsyncSession,
+    organization: Organization,
+    class_session: ClassSession,
+    member_id: uuid.UUID,
+) -> Paid:
+    """Charge the member for a booking not yet taken (raises `PaymentRequired`), so
+    that taking the spot, and with it the session's spot lock, comes last."""
+    booking_id = uuid.uuid4()
+    charge = await entitlements.charge(
+        session,
+        organization=organization,
+        member_id=member_id,
+        terms=terms_of(class_session),
+        source=Source("booking", str(booking_id)),
+    )
+    return Paid(booking_id, charge)
+
+
 async def pay_and_confirm(
     session: AsyncSession,
     organization: Organization,
@@ -101,8 +135,9 @@ async def pay_and_confirm(
     now: datetime,
     channel: str,
 ) -> ChargeRead:
-    """Charge the member's best entitlement for the held spot and confirm it. When
-    nothing pays, `PaymentRequiredForHold` carries the drop-in offer and the hold."""
+    """Charge the member's best entitlement for the held spot and confirm it (held to
+    confirmed moves no count, so no spot lock is taken). When nothing pays,
+    `PaymentRequiredForHold` carries the drop-in offer and the hold."""
     try:
         charge = await entitlements.charge(
             session,
@@ -112,11 +147,16 @@ async def pay_and_confirm(
             source=source_of(spot),
         )
     except PaymentRequired as needed:
-        expires = spot.hold_expires_at.isoformat() if spot.hold_expires_at else None
-        raise PaymentRequiredForHold(
-            data={**needed.data, "hold_id": str(spot.id), "hold_expires_at": expires}
-        ) from needed
+        raise kept_for_payment(spot, needed) from needed
     spot.status, spot.confirmed_at = "confirmed", now
     await session.flush()
     BOOKINGS.labels(channel).inc()
     return charge
+
+
+def kept_for_payment(spot: Booking, needed: PaymentRequired) -> PaymentRequiredForHold:
+    """The 402 for a hold kept while the member pays: the offer, and the hold."""
+    expires = spot.hold_expires_at.isoformat() if spot.hold_expires_at else None
+    return PaymentRequiredForHold(
+        data={**needed.data, "hold_id": str(spot.id), "hold_expires_at": expires}
+    )

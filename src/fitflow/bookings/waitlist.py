@@ -36,6 +36,13 @@ from fitflow.organizations.models import Organization
 from fitflow.organizations.permissions import Action, Actor, allowed
 from fitflow.organizations.policy import Policy, policy_of
 
+CLOSING_REASONS = (
+    "class_session_not_published",
+    "class_session_cancelled",
+    "class_session_started",
+    "booking_closed",
+)
+
 
 async def tidy(
     session: AsyncSession, organization: Organization, class_session: ClassSession, now: datetime
@@ -151,9 +158,7 @@ async def _promote(
     """Offer (or, in auto mode, book) free spots to the waiting members in order,
     passing over those auto mode cannot charge."""
     policy = policy_of(organization.policy)
-    if class_session.status != "published" or not rules.waitlist_open(
-        class_session.starts_at, policy, now
-    ):
+    if not _still_open(class_session, organization, policy, now):
         return False
     passed: list[uuid.UUID] = []
     changed = False
@@ -180,6 +185,12 @@ async def _give_spot(
     """Offer or book the spot for `entry`; False if auto mode passed the member over."""
     if await strikes.banned_until(session, organization.id, entry.member_id, policy, now):
         return await _pass_over(session, organization, class_session, entry, ["booking_blocked"])
+    if await waitlists.has_overlapping_spot(
+        session, entry, class_session.starts_at, class_session.ends_at
+    ):  # booked elsewhere at that time since joining: they stop waiting here
+        entry.status, entry.ended_at = "left", now
+        await session.flush()
+        return True
     auto = policy.waitlist_mode == "auto"
     hold_for = timedelta(seconds=policy.hold_seconds if auto else policy.waitlist_offer_seconds)
     try:
@@ -256,7 +267,20 @@ def _refuse_closed(
     reason = rules.booking_refusal(
         class_session.status, class_session.starts_at, organization.timezone, policy, now
     )
-    if reason in ("class_session_cancelled", "class_session_started"):
+    if reason in CLOSING_REASONS:
         raise NOT_BOOKABLE[reason]()
     if not rules.waitlist_open(class_session.starts_at, policy, now):
         raise WaitlistClosed()
+
+
+def _still_open(
+    class_session: ClassSession, organization: Organization, policy: Policy, now: datetime
+) -> bool:
+    """Spots go to the waitlist only while one could still be confirmed: the session
+    published, booking not closed and the waitlist cut-off not passed."""
+    reason = rules.booking_refusal(
+        class_session.status, class_session.starts_at, organization.timezone, policy, now
+    )
+    return reason not in CLOSING_REASONS and rules.waitlist_open(
+        class_session.starts_at, policy, now
+    )

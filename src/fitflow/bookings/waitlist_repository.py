@@ -9,8 +9,9 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fitflow.bookings.models import LIVE_STATUSES, Booking, ClassSession, WaitlistEntry
 from fitflow.bookings.models import WAITING_STATUSES as WAITING
-from fitflow.bookings.models import Booking, ClassSession, WaitlistEntry
+from fitflow.kit.db import locking
 
 
 async def next_waiting(
@@ -21,7 +22,10 @@ async def next_waiting(
     )
     if excluding:
         query = query.where(WaitlistEntry.id.not_in(excluding))
-    found: WaitlistEntry | None = await session.scalar(query.order_by(WaitlistEntry.seq).limit(1))
+    # Locked, so a concurrent "left" (the member got a spot elsewhere) is seen, not undone.
+    found: WaitlistEntry | None = await session.scalar(
+        locking(query.order_by(WaitlistEntry.seq).limit(1))
+    )
     return found
 
 
@@ -115,3 +119,39 @@ async def close_waitlist(session: AsyncSession, session_id: uuid.UUID, now: date
         .values(status="expired", ended_at=now)
         .execution_options(synchronize_session=False)
     )
+
+
+async def expire_started(session: AsyncSession, now: datetime) -> int:
+    started = (
+        select(ClassSession.id)
+        .where(ClassSession.id == WaitlistEntry.session_id, ClassSession.starts_at <= now)
+        .exists()
+    )
+    result = await session.execute(
+        update(WaitlistEntry)
+        .where(WaitlistEntry.status == "waiting", started)
+        .values(status="expired", ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def has_overlapping_spot(
+    session: AsyncSession, spot_of: WaitlistEntry, starts_at: datetime, ends_at: datetime
+) -> bool:
+    """Whether the entry's member already has a live spot in another session overlapping
+    [starts_at, ends_at)."""
+    found = await session.scalar(
+        select(Booking.id)
+        .join(ClassSession, ClassSession.id == Booking.session_id)
+        .where(
+            Booking.organization_id == spot_of.organization_id,
+            Booking.member_id == spot_of.member_id,
+            Booking.status.in_(LIVE_STATUSES),
+            Booking.session_id != spot_of.session_id,
+            ClassSession.starts_at < ends_at,
+            ClassSession.ends_at > starts_at,
+        )
+        .limit(1)
+    )
+    return found is not None

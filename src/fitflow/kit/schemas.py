@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    StringConstraints,
+    model_validator,
+)
+
+
+def _in_our_era(value: datetime) -> datetime:
+    if not 2000 <= value.year <= 2100:
+        raise ValueError("the instant must fall between the years 2000 and 2100")
+    return value
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_in_our_era)]
+"""An instant with its UTC offset, in a range where date arithmetic cannot overflow."""
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 """A person's or a studio's name: surrounding blanks removed, never empty."""

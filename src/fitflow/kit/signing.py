@@ -27,4 +27,5 @@ def unsign(key: str, purpose: str, token: str) -> str | None:
     value, _, signature = token.partition(".")
     if not value or not signature:
         return None
-    return value if hmac.compare_digest(signature, _mac(key, purpose, value)) else None
+    expected = _mac(key, purpose, value).encode()
+    return value if hmac.compare_digest(signature.encode(), expected) else None

@@ -17,14 +17,19 @@ from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import get_dependant
 from fastapi.params import Depends
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from fitflow.kit import idempotency
 from fitflow.kit.errors import AppError, MalformedBody, declared_errors, error_responses
+from fitflow.kit.logging import get_logger
 from fitflow.kit.text import UnstorableText, refuse_unstorable_text
 
 API_PREFIX = "/api/v1"
+TRANSACTION_ATTEMPTS = 3
+log = get_logger("fitflow.transactions")
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 EMPTY_BODIES = (b"", b"{}")
 
@@ -86,18 +91,41 @@ class UnitOfWorkRoute(APIRoute):
 
         async def run_in_transaction(request: Request) -> Response:
             await _check_request_text(request, takes_body=takes_body)
-            async with request.app.state.database.sessions() as session:
-                request.state.db_session = session
+            for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
                 try:
-                    return await _handle(request, session, handler)
-                except AppError as error:
-                    await (session.commit() if error.commit_changes else session.rollback())
-                    raise
-                except BaseException:
-                    await session.rollback()
-                    raise
+                    return await _attempt(request, handler)
+                except DBAPIError as error:
+                    if attempt == TRANSACTION_ATTEMPTS or not _worth_retrying(error):
+                        raise
+                    log.warning("transaction_retried", attempt=attempt, reason=_sqlstate(error))
+            raise AssertionError("unreachable")
 
         return run_in_transaction
+
+
+async def _attempt(
+    request: Request, handler: Callable[[Request], Coroutine[Any, Any, Response]]
+) -> Response:
+    async with request.app.state.database.sessions() as session:
+        request.state.db_session = session
+        try:
+            return await _handle(request, session, handler)
+        except AppError as error:
+            await (session.commit() if error.commit_changes else session.rollback())
+            raise
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+def _sqlstate(error: DBAPIError) -> str | None:
+    return getattr(error.orig, "sqlstate", None)
+
+
+def _worth_retrying(error: DBAPIError) -> bool:
+    """PostgreSQL chose this transaction as a deadlock victim or serialisation loser:
+    nothing of it was kept, so running the request again is safe."""
+    return _sqlstate(error) in RETRYABLE_SQLSTATES
 
 
 async def _handle(
