@@ -12,10 +12,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fitflow import demo, demo_catalog, worker
+from fitflow import demo, demo_catalog, serving, worker
 from fitflow.auth import service as auth
 from fitflow.auth.passwords import MIN_LENGTH, check_password_strength
 from fitflow.auth.runtime import AuthRuntime
@@ -92,7 +91,7 @@ def _serve(args: argparse.Namespace, settings: Settings, url: str | None = None)
     )
     if server.workers > 1:
         os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(_fresh_metrics_dir(settings)))
-    uvicorn.run(
+    serving.run(
         "fitflow.app:create_app",
         factory=True,
         host=server.host,

@@ -21,7 +21,7 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 Session = Annotated[AsyncSession, Depends(db_session)]
 
 
-def auth_runtime(request: Request) -> AuthRuntime:
+async def auth_runtime(request: Request) -> AuthRuntime:
     runtime: AuthRuntime = request.app.state.auth
     return runtime
 

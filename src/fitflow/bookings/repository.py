@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ARRAY, Uuid, and_, any_, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fitflow.bookings.models import (
@@ -118,32 +118,29 @@ async def expire_holds(
 async def counts(
     session: AsyncSession, session_ids: Sequence[uuid.UUID], now: datetime
 ) -> dict[uuid.UUID, Counts]:
-    """Booked, unexpired held and waiting counts of each session."""
+    """Booked, unexpired held and waiting counts of each session (the ids go as one
+    array, so the statement's text, and its prepared plan, is the same for any page)."""
     if not session_ids:
         return {}
+    ids = literal(list(session_ids), type_=ARRAY(Uuid))
     spots = await session.execute(
         select(
             Booking.session_id,
             func.count().filter(Booking.status.in_(BOOKED)),
             func.count().filter(Booking.status == "held", Booking.hold_expires_at > now),
         )
-        .where(Booking.session_id.in_(session_ids), Booking.status.in_(LIVE_STATUSES))
+        .where(Booking.session_id == any_(ids), Booking.status.in_(LIVE_STATUSES))
         .group_by(Booking.session_id)
     )
     waiting_rows = await session.execute(
         select(WaitlistEntry.session_id, func.count())
-        .where(WaitlistEntry.session_id.in_(session_ids), WaitlistEntry.status == "waiting")
+        .where(WaitlistEntry.session_id == any_(ids), WaitlistEntry.status == "waiting")
         .group_by(WaitlistEntry.session_id)
     )
     waiting = {row[0]: int(row[1]) for row in waiting_rows}
-    found = {row[0]: Counts(booked=row[1], held=row[2]) for row in spots}
+    found = {row[0]: (row[1], row[2]) for row in spots}
     return {
-        sid: Counts(
-            booked=found.get(sid, Counts()).booked,
-            held=found.get(sid, Counts()).held,
-            waiting=waiting.get(sid, 0),
-        )
-        for sid in session_ids
+        sid: Counts(*found.get(sid, (0, 0)), waiting=waiting.get(sid, 0)) for sid in session_ids
     }
 
 

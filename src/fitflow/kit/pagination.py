@@ -38,7 +38,7 @@ class PageParams(BaseModel):
 
 
 @raises(InvalidCursor)
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> PageParams:

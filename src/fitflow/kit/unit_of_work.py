@@ -47,7 +47,7 @@ IDEMPOTENCY_ERRORS = (
 )
 
 
-def db_session(request: Request) -> AsyncSession:
+async def db_session(request: Request) -> AsyncSession:
     """The request's session, opened by `UnitOfWorkRoute`."""
     session: AsyncSession = request.state.db_session
     return session
