@@ -18,6 +18,7 @@ from fitflow.organizations.permissions import (
 )
 
 ADMIN_PLUS = frozenset({Role.owner, Role.admin})
+TRAINER_PLUS = frozenset({Role.owner, Role.admin, Role.trainer})
 STAFF = frozenset({Role.owner, Role.admin, Role.trainer, Role.receptionist})
 
 # Each action and the roles that, held alone, allow it. A set of roles allows an action
@@ -37,6 +38,11 @@ GRANTED_BY: dict[Action, frozenset[Role]] = {
     Action.view_orders: STAFF,
     Action.refund_orders: ADMIN_PLUS,
     Action.manage_schedule: ADMIN_PLUS,
+    Action.schedule_sessions: TRAINER_PLUS,
+    Action.view_attendees: TRAINER_PLUS,
+    Action.book_for_members: STAFF,
+    Action.manage_bookings: STAFF,
+    Action.check_in: STAFF,
 }
 
 ROLE_SETS: list[frozenset[Role]] = [
