@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fitflow.bookings import availability_repository as availability
-from fitflow.bookings import repository, rules, slots, spots, strikes, trainers, waitlist
+from fitflow.bookings import holds, repository, rules, slots, spots, strikes, trainers
 from fitflow.bookings.appointment_schemas import (
     AppointmentCreate,
     AvailabilityPut,
@@ -161,17 +161,9 @@ async def book(
     service = await _service(session, organization, body.class_type_id)
     class_session = await _schedule_slot(session, organization, service, body)
     paid = await spots.pay_ahead(session, organization, class_session, member_id)
-    spot = await spots.take(
-        session,
-        class_session,
-        member_id,
-        hold_for=timedelta(seconds=policy.hold_seconds),
-        now=now,
-        booked_by=actor.user_id,
-        paid=paid,
+    return await holds.take_paid(
+        session, organization, class_session, member_id, actor, paid=paid, channel="appointment"
     )
-    await waitlist.settle(session, spot, class_session.ends_at, now)
-    return BookingRead.of(spot, paid_by=paid.charge)
 
 
 async def _schedule_slot(

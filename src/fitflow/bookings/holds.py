@@ -155,17 +155,50 @@ async def _take_hold(
     member_id: uuid.UUID,
     actor: Actor,
 ) -> Booking:
-    now, policy = time.now(), policy_of(organization.policy)
-    spot = await spots.take(
+    spot = await _take(session, organization, class_session, member_id, actor)
+    HOLDS.labels("created").inc()
+    return spot
+
+
+async def _take(
+    session: AsyncSession,
+    organization: Organization,
+    class_session: ClassSession,
+    member_id: uuid.UUID,
+    actor: Actor,
+    *,
+    paid: spots.Paid | None = None,
+) -> Booking:
+    """The member's spot: a hold for the policy's hold time, or booked when `paid`."""
+    hold_for = timedelta(seconds=policy_of(organization.policy).hold_seconds)
+    return await spots.take(
         session,
         class_session,
         member_id,
-        hold_for=timedelta(seconds=policy.hold_seconds),
-        now=now,
+        hold_for=hold_for,
+        now=time.now(),
         booked_by=actor.user_id,
+        paid=paid,
     )
-    HOLDS.labels("created").inc()
-    return spot
+
+
+async def take_paid(
+    session: AsyncSession,
+    organization: Organization,
+    class_session: ClassSession,
+    member_id: uuid.UUID,
+    actor: Actor,
+    *,
+    paid: spots.Paid,
+    channel: str,
+) -> BookingRead:
+    """Take the spot already paid for, confirmed: the session's spot lock (taken by the
+    insert) is the last lock, held only until commit. The member leaves overlapping
+    waitlists."""
+    spot = await _take(session, organization, class_session, member_id, actor, paid=paid)
+    BOOKINGS.labels(channel).inc()
+    await waitlist.settle(session, spot, class_session.ends_at, time.now())
+    return BookingRead.of(spot, paid_by=paid.charge)
 
 
 async def _book_at_once(
@@ -177,27 +210,16 @@ async def _book_at_once(
     *,
     channel: str,
 ) -> BookingRead:
-    """Charge first, then take the spot already confirmed, so the session's spot lock
-    (taken by the insert) is the last lock and is held only until commit. When nothing
-    pays, a hold is taken instead and kept (402)."""
+    """Charge first, then take the spot confirmed. When nothing pays, a hold is taken
+    instead and kept (402)."""
     try:
         paid = await spots.pay_ahead(session, organization, class_session, member_id)
     except PaymentRequired as needed:
         spot = await _take_hold(session, organization, class_session, member_id, actor)
         raise spots.kept_for_payment(spot, needed) from needed
-    now, policy = time.now(), policy_of(organization.policy)
-    spot = await spots.take(
-        session,
-        class_session,
-        member_id,
-        hold_for=timedelta(seconds=policy.hold_seconds),
-        now=now,
-        booked_by=actor.user_id,
-        paid=paid,
+    return await take_paid(
+        session, organization, class_session, member_id, actor, paid=paid, channel=channel
     )
-    BOOKINGS.labels(channel).inc()
-    await waitlist.settle(session, spot, class_session.ends_at, now)
-    return BookingRead.of(spot, paid_by=paid.charge)
 
 
 async def _free_lapsed(

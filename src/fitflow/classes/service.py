@@ -49,7 +49,7 @@ async def create_class_type(
         credit_units=units_of(body.credit_cost),
     )
     await repository.add(session, row)
-    await _audit(session, actor, "class_type.created", "class_type", row.id)
+    await audit.by_actor(session, actor, "class_type.created", ("class_type", row.id))
     return ClassTypeRead.of(row)
 
 
@@ -67,7 +67,7 @@ async def update_class_type(
     if row.appointment:
         row.default_capacity = 1
     await session.flush()
-    await _audit(session, actor, "class_type.updated", "class_type", row.id)
+    await audit.by_actor(session, actor, "class_type.updated", ("class_type", row.id))
     return ClassTypeRead.of(row)
 
 
@@ -94,7 +94,7 @@ async def create_location(
     require(actor, Action.manage_schedule)
     row = Location(organization_id=actor.organization_id, **body.model_dump())
     await repository.add(session, row)
-    await _audit(session, actor, "location.created", "location", row.id)
+    await audit.by_actor(session, actor, "location.created", ("location", row.id))
     return LocationRead.of(row)
 
 
@@ -158,17 +158,4 @@ async def _archive(
     if row.archived_at is None:
         row.archived_at = time.now()
         await session.flush()
-        await _audit(session, actor, f"{kind}.archived", kind, row.id)
-
-
-async def _audit(
-    session: AsyncSession, actor: Actor, action: str, subject_type: str, subject_id: uuid.UUID
-) -> None:
-    await audit.record(
-        session,
-        action,
-        actor_user_id=actor.user_id,
-        organization_id=actor.organization_id,
-        subject_type=subject_type,
-        subject_id=subject_id,
-    )
+        await audit.by_actor(session, actor, f"{kind}.archived", (kind, row.id))
