@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,7 +15,7 @@ import httpx
 from fitflow.app import create_app
 from fitflow.config import Settings
 from fitflow.kit import time
-from tests.factories import studio_with_sale
+from tests.factories import Studio, studio_with_sale
 from tests.live import serve
 
 WAIT_SECONDS = 10
@@ -31,6 +31,21 @@ async def _events(lines: AsyncIterator[str]) -> AsyncIterator[dict[str, Any]]:
             yield json.loads(line.removeprefix("data: "))
 
 
+async def _scheduled(client: httpx.AsyncClient, studio: Studio, starts: datetime) -> str:
+    """A published class of 4 spots at `starts`; its id."""
+    created = await client.post(
+        f"/api/v1/orgs/{studio.slug}/sessions",
+        headers=studio.accounts["owner"].headers,
+        json={
+            "class_type_id": studio.class_type_id,
+            "starts_at": starts.isoformat(),
+            "capacity": 4,
+        },
+    )
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
+
+
 async def _book(client: httpx.AsyncClient, base: str, headers: dict[str, str], sid: str) -> None:
     booked = await client.post(f"{base}/sessions/{sid}/bookings", headers=headers)
     assert booked.status_code == 201, booked.text
@@ -42,16 +57,7 @@ async def test_a_booking_reaches_a_subscriber_of_another_server(
     studio = await studio_with_sale(committed_client)
     base = f"/api/v1/orgs/{studio.slug}"
     starts = (time.now() + timedelta(days=2)).replace(microsecond=0)
-    created = await committed_client.post(
-        f"{base}/sessions",
-        headers=studio.accounts["owner"].headers,
-        json={
-            "class_type_id": studio.class_type_id,
-            "starts_at": starts.isoformat(),
-            "capacity": 4,
-        },
-    )
-    session_id = created.json()["id"]
+    session_id = await _scheduled(committed_client, studio, starts)
     with serve(create_app(settings)) as url:
         async with (
             httpx.AsyncClient(base_url=url, timeout=WAIT_SECONDS) as remote,
@@ -79,20 +85,11 @@ async def test_the_day_stream_carries_changes_of_that_days_sessions_only(
 ) -> None:
     studio = await studio_with_sale(committed_client)
     base = f"/api/v1/orgs/{studio.slug}"
-    owner = studio.accounts["owner"].headers
     starts = (time.now() + timedelta(days=2)).replace(microsecond=0)
-    ids = []
-    for offset in (timedelta(0), timedelta(days=1)):
-        created = await committed_client.post(
-            f"{base}/sessions",
-            headers=owner,
-            json={
-                "class_type_id": studio.class_type_id,
-                "starts_at": (starts + offset).isoformat(),
-                "capacity": 4,
-            },
-        )
-        ids.append(created.json()["id"])
+    ids = [
+        await _scheduled(committed_client, studio, starts + offset)
+        for offset in (timedelta(0), timedelta(days=1))
+    ]
     day = starts.astimezone(ZoneInfo("Europe/Berlin")).date().isoformat()
     with serve(create_app(settings)) as url:
         async with (
@@ -114,16 +111,7 @@ async def test_confirming_a_hold_is_streamed_though_no_count_moves(
     studio = await studio_with_sale(committed_client)
     base = f"/api/v1/orgs/{studio.slug}"
     starts = (time.now() + timedelta(days=2)).replace(microsecond=0)
-    created = await committed_client.post(
-        f"{base}/sessions",
-        headers=studio.accounts["owner"].headers,
-        json={
-            "class_type_id": studio.class_type_id,
-            "starts_at": starts.isoformat(),
-            "capacity": 4,
-        },
-    )
-    session_id = created.json()["id"]
+    session_id = await _scheduled(committed_client, studio, starts)
     member = studio.accounts["member"].headers
     with serve(create_app(settings)) as url:
         async with (

@@ -33,6 +33,7 @@ from fitflow.bookings.schemas import (
 from fitflow.classes import service as classes
 from fitflow.entitlements import service as entitlements
 from fitflow.kit import time
+from fitflow.kit.errors import PermissionDenied
 from fitflow.kit.pagination import Page, PageParams
 from fitflow.organizations import service as organizations
 from fitflow.organizations.models import Organization
@@ -225,8 +226,9 @@ async def _trainer_for(
     if allowed(actor, Action.manage_schedule):
         return trainer_id
     own = await organizations.own_staff_id(session, actor)
-    await trainers.require_acts_for(session, actor, trainer_id or own)
-    return trainer_id or own
+    if trainer_id not in (None, own):
+        raise PermissionDenied(data={"action": Action.manage_schedule.value})
+    return own
 
 
 async def _check_trainer_free(
