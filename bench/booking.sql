@@ -4,12 +4,12 @@
 -- with the API's parameters turned into pgbench variables. `bench.capture` checks in
 -- every run that the API still sends this sequence (see bench/README.md).
 --
--- Not replayed: the pool's pre-ping (an empty statement `;` sent before each request's
--- BEGIN, a round trip of its own), the Redis rate-limit hit and the JWT decode.
+-- Not replayed: the Redis rate-limit hit and the JWT decode (the pool sends no pre-ping:
+-- it checks a connection's socket without a round trip, see `fitflow.kit.db`).
 --
 -- Harness (not the API's): pick this client's next (member, session) pair, so every
 -- transaction books a different one, and make the values the API computes in Python
--- (uuid4 ids, the clock, the advisory-lock key) in one lookup before the transaction.
+-- (uuid4 ids, the clock) in one lookup before the transaction.
 -- Variables given with -D: start, clients, members, sessions, org, slug, hold_seconds;
 -- n = 0 (a per-client counter; pgbench keeps variables between a client's transactions).
 \set k :start + :n * :clients + :client_id
@@ -17,47 +17,31 @@
 \set mi :k % :members
 \set si (:k / :members + :mi) % :sessions
 SELECT bm.user_id, bm.family_id, bs.session_id, g.booking_id, gen_random_uuid() AS charge_id,
-       'entitlements' || chr(31) || :org || chr(31) || 'booking' || chr(31) || g.booking_id
-           AS lock_key,
        g.now, g.now + make_interval(secs => :hold_seconds) AS hold_expires_at
 FROM bench_members bm, bench_sessions bs,
      (SELECT gen_random_uuid() AS booking_id, clock_timestamp() AS now) g
 WHERE bm.n = :mi AND bs.n = :si \gset
 BEGIN;
--- organizations.deps.path_organization
-SELECT organizations.id, organizations.slug, organizations.name, organizations.timezone, organizations.currency, organizations.policy, organizations.contact_email, organizations.phone, organizations.address, organizations.website, organizations.created_at
-FROM organizations
-WHERE organizations.slug = :slug::VARCHAR \gset o_
--- auth.service.authenticate: the access token's live login
-SELECT users.id, users.email, users.full_name, users.password_hash, users.is_active, users.is_superuser, users.created_at, users.deactivated_at
-FROM users JOIN token_families ON token_families.user_id = users.id
-WHERE token_families.id = :family_id::UUID AND users.id = :user_id::UUID AND token_families.revoked_at IS NULL AND users.is_active IS true \gset u_
--- organizations.deps.studio_caller: the caller's roles
-SELECT staff.role AS role
+-- organizations.deps.studio_caller (auth.repository.login_in_studio): the studio, the
+-- access token's live login, the caller's staff role and member record, in one query
+SELECT organizations.id, organizations.slug, organizations.name, organizations.timezone, organizations.currency, organizations.policy, organizations.contact_email, organizations.phone, organizations.address, organizations.website, organizations.created_at, EXISTS (SELECT token_families.id
+FROM token_families JOIN users ON users.id = token_families.user_id
+WHERE token_families.id = :family_id::UUID AND users.id = :user_id::UUID AND token_families.revoked_at IS NULL AND users.is_active IS true) AS live, (SELECT staff.role
 FROM staff
-WHERE staff.organization_id = :o_id::UUID AND staff.user_id = :user_id::UUID UNION ALL SELECT 'member'::VARCHAR AS role
-FROM members
-WHERE members.organization_id = :o_id::UUID AND members.user_id = :user_id::UUID AND members.status = 'active'::VARCHAR;
--- members.service.own_member_id
-SELECT members.id, members.organization_id, members.user_id, members.status, members.phone, members.date_of_birth, members.emergency_contact, members.notes, members.created_at
-FROM members
-WHERE members.organization_id = :o_id::UUID AND members.user_id = :user_id::UUID \gset m_
--- bookings.repository.session_and_own_spot
-SELECT class_sessions.id, class_sessions.organization_id, class_sessions.class_type_id, class_sessions.location_id, class_sessions.trainer_id, class_sessions.schedule_id, class_sessions.occurrence_on, class_sessions.title, class_sessions.starts_at, class_sessions.ends_at, class_sessions.capacity, class_sessions.taken, class_sessions.credit_units, class_sessions.status, class_sessions.cancelled_at, class_sessions.cancel_reason, class_sessions.created_at, bookings.id AS id_1, bookings.organization_id AS organization_id_1, bookings.session_id, bookings.member_id, bookings.status AS status_1, bookings.starts_at AS starts_at_1, bookings.hold_expires_at, bookings.offered, bookings.booked_by_user_id, bookings.confirmed_at, bookings.ended_at, bookings.refund_percent, bookings.cancel_tier_hours, bookings.waived_reason, bookings.strike_at, bookings.checked_in_at, bookings.checked_in_late, bookings.created_at AS created_at_1
-FROM class_sessions LEFT OUTER JOIN bookings ON bookings.session_id = class_sessions.id AND bookings.member_id = :m_id::UUID AND bookings.status IN ('held'::VARCHAR, 'confirmed'::VARCHAR, 'attended'::VARCHAR, 'no_show'::VARCHAR)
+WHERE staff.organization_id = organizations.id AND staff.user_id = :user_id::UUID) AS staff_role, members.id AS id_1, members.status
+FROM organizations LEFT OUTER JOIN members ON members.organization_id = organizations.id AND members.user_id = :user_id::UUID
+WHERE organizations.slug = :slug::VARCHAR \gset o_
+-- bookings.repository.session_and_own_spot: the session, the caller's own spot in it and
+-- whether they wait on any waitlist of the studio
+SELECT class_sessions.id, class_sessions.organization_id, class_sessions.class_type_id, class_sessions.location_id, class_sessions.trainer_id, class_sessions.schedule_id, class_sessions.occurrence_on, class_sessions.detached, class_sessions.title, class_sessions.starts_at, class_sessions.ends_at, class_sessions.capacity, class_sessions.taken, class_sessions.credit_units, class_sessions.status, class_sessions.cancelled_at, class_sessions.cancel_reason, class_sessions.created_at, bookings.id AS id_1, bookings.organization_id AS organization_id_1, bookings.session_id, bookings.member_id, bookings.status AS status_1, bookings.starts_at AS starts_at_1, bookings.hold_expires_at, bookings.offered, bookings.booked_by_user_id, bookings.confirmed_at, bookings.ended_at, bookings.refund_percent, bookings.cancel_tier_hours, bookings.waived_reason, bookings.strike_at, bookings.checked_in_at, bookings.checked_in_late, bookings.created_at AS created_at_1, EXISTS (SELECT waitlist_entries.id
+FROM waitlist_entries
+WHERE waitlist_entries.organization_id = :o_id::UUID AND waitlist_entries.member_id = :o_id_1::UUID AND waitlist_entries.status IN ('waiting'::VARCHAR, 'offered'::VARCHAR)) AS waiting
+FROM class_sessions LEFT OUTER JOIN bookings ON bookings.session_id = class_sessions.id AND bookings.member_id = :o_id_1::UUID AND bookings.status IN ('held'::VARCHAR, 'confirmed'::VARCHAR, 'attended'::VARCHAR, 'no_show'::VARCHAR)
 WHERE class_sessions.organization_id = :o_id::UUID AND class_sessions.id = :session_id::UUID \gset s_
--- bookings.spots.take: the hold (the count_spots trigger moves class_sessions.taken)
-INSERT INTO bookings (id, organization_id, session_id, member_id, status, starts_at, hold_expires_at, offered, booked_by_user_id, confirmed_at, ended_at, refund_percent, cancel_tier_hours, waived_reason, strike_at, checked_in_at, checked_in_late, created_at) VALUES (:booking_id::UUID, :o_id::UUID, :session_id::UUID, :m_id::UUID, 'held'::VARCHAR, :s_starts_at::TIMESTAMP WITH TIME ZONE, :hold_expires_at::TIMESTAMP WITH TIME ZONE, false, :user_id::UUID, NULL::TIMESTAMP WITH TIME ZONE, NULL::TIMESTAMP WITH TIME ZONE, NULL::INTEGER, NULL::INTEGER, NULL::VARCHAR, NULL::TIMESTAMP WITH TIME ZONE, NULL::TIMESTAMP WITH TIME ZONE, NULL, :now::TIMESTAMP WITH TIME ZONE);
--- entitlements.repository.lock_source
-SELECT pg_advisory_xact_lock(hashtextextended(:lock_key::VARCHAR, 0::INTEGER)) AS pg_advisory_xact_lock_1;
--- entitlements.repository.for_source
-SELECT entitlement_charges.id, entitlement_charges.organization_id, entitlement_charges.member_id, entitlement_charges.source_type, entitlement_charges.source_id, entitlement_charges.method, entitlement_charges.membership_id, entitlement_charges.credit_units, entitlement_charges.class_type_id, entitlement_charges.session_starts_at, entitlement_charges.refunded_percent, entitlement_charges.refunded_at, entitlement_charges.released_at, entitlement_charges.created_at
-FROM entitlement_charges
-WHERE entitlement_charges.organization_id = :o_id::UUID AND entitlement_charges.source_type = 'booking'::VARCHAR AND entitlement_charges.source_id = :booking_id::VARCHAR;
 -- memberships.coverage.usable_for_class: the member's covering memberships, locked
 SELECT memberships.id, memberships.organization_id, memberships.member_id, memberships.plan_id, memberships.kind, memberships.name, memberships.status, memberships.valid_from, memberships.valid_until, memberships.cancel_at, memberships.weekly_class_cap, memberships.class_allowance, memberships.classes_used, memberships.class_type_ids, memberships.source_type, memberships.source_id, memberships.expiry_warned_at, memberships.created_at
 FROM memberships
-WHERE memberships.organization_id = :o_id::UUID AND memberships.member_id = :m_id::UUID AND memberships.valid_from <= :s_starts_at::TIMESTAMP WITH TIME ZONE AND memberships.valid_until > :s_starts_at::TIMESTAMP WITH TIME ZONE AND (memberships.cancel_at IS NULL OR memberships.cancel_at > :s_starts_at::TIMESTAMP WITH TIME ZONE) ORDER BY memberships.id FOR UPDATE \gset ms_
+WHERE memberships.organization_id = :o_id::UUID AND memberships.member_id = :o_id_1::UUID AND memberships.valid_from <= :s_starts_at::TIMESTAMP WITH TIME ZONE AND memberships.valid_until > :s_starts_at::TIMESTAMP WITH TIME ZONE AND (memberships.cancel_at IS NULL OR memberships.cancel_at > :s_starts_at::TIMESTAMP WITH TIME ZONE) ORDER BY memberships.id FOR UPDATE \gset ms_
 -- memberships.coverage: their freezes
 SELECT membership_freezes.id, membership_freezes.organization_id, membership_freezes.membership_id, membership_freezes.starts_on, membership_freezes.ends_on, membership_freezes.actor_user_id, membership_freezes.ended_early_at, membership_freezes.created_at
 FROM membership_freezes
@@ -65,16 +49,10 @@ WHERE membership_freezes.membership_id IN (:ms_id::UUID) ORDER BY membership_fre
 -- memberships.coverage.record_use
 \set used :ms_classes_used + 1
 UPDATE memberships SET classes_used=:used::INTEGER WHERE memberships.id = :ms_id::UUID;
--- entitlements.repository.add: the charge
-INSERT INTO entitlement_charges (id, organization_id, member_id, source_type, source_id, method, membership_id, credit_units, class_type_id, session_starts_at, refunded_percent, refunded_at, released_at, created_at) VALUES (:charge_id::UUID, :o_id::UUID, :m_id::UUID, 'booking'::VARCHAR, :booking_id::VARCHAR, 'membership'::VARCHAR, :ms_id::UUID, NULL::INTEGER, :s_class_type_id::UUID, :s_starts_at::TIMESTAMP WITH TIME ZONE, NULL::INTEGER, NULL::TIMESTAMP WITH TIME ZONE, NULL::TIMESTAMP WITH TIME ZONE, :now::TIMESTAMP WITH TIME ZONE);
--- bookings.spots.pay_and_confirm
-UPDATE bookings SET status='confirmed'::VARCHAR, confirmed_at=:now::TIMESTAMP WITH TIME ZONE WHERE bookings.id = :booking_id::UUID;
--- bookings.waitlist.settle: an open waitlist entry for this session
-SELECT waitlist_entries.id, waitlist_entries.organization_id, waitlist_entries.session_id, waitlist_entries.member_id, waitlist_entries.seq, waitlist_entries.status, waitlist_entries.booking_id, waitlist_entries.skipped_reason, waitlist_entries.ended_at, waitlist_entries.created_at
-FROM waitlist_entries
-WHERE waitlist_entries.session_id = :session_id::UUID AND waitlist_entries.member_id = :m_id::UUID AND waitlist_entries.status IN ('waiting'::VARCHAR, 'offered'::VARCHAR);
--- bookings.waitlist_repository.leave_overlapping
-UPDATE waitlist_entries SET status='left'::VARCHAR, ended_at=:now::TIMESTAMP WITH TIME ZONE WHERE waitlist_entries.organization_id = :o_id::UUID AND waitlist_entries.member_id = :m_id::UUID AND waitlist_entries.status = 'waiting'::VARCHAR AND waitlist_entries.session_id IN (SELECT class_sessions.id
-FROM class_sessions
-WHERE class_sessions.organization_id = :o_id::UUID AND class_sessions.starts_at < :s_ends_at::TIMESTAMP WITH TIME ZONE AND class_sessions.ends_at > :s_starts_at::TIMESTAMP WITH TIME ZONE);
+-- entitlements.repository.add: the charge (for a new booking id: no source lock or look-up)
+INSERT INTO entitlement_charges (id, organization_id, member_id, source_type, source_id, method, membership_id, credit_units, class_type_id, session_starts_at, refunded_percent, refunded_at, released_at, created_at) VALUES (:charge_id::UUID, :o_id::UUID, :o_id_1::UUID, 'booking'::VARCHAR, :booking_id::VARCHAR, 'membership'::VARCHAR, :ms_id::UUID, NULL::INTEGER, :s_class_type_id::UUID, :s_starts_at::TIMESTAMP WITH TIME ZONE, NULL::INTEGER, NULL::TIMESTAMP WITH TIME ZONE, NULL::TIMESTAMP WITH TIME ZONE, :now::TIMESTAMP WITH TIME ZONE);
+-- bookings.spots.take: the spot, confirmed (the count_spots trigger moves
+-- class_sessions.taken; the NOTIFY trigger fires too). The member waits on no waitlist,
+-- so bookings.waitlist.settle sends nothing.
+INSERT INTO bookings (id, organization_id, session_id, member_id, status, starts_at, hold_expires_at, offered, booked_by_user_id, confirmed_at, ended_at, refund_percent, cancel_tier_hours, waived_reason, strike_at, checked_in_at, checked_in_late, created_at) VALUES (:booking_id::UUID, :o_id::UUID, :session_id::UUID, :o_id_1::UUID, 'confirmed'::VARCHAR, :s_starts_at::TIMESTAMP WITH TIME ZONE, :hold_expires_at::TIMESTAMP WITH TIME ZONE, false, :user_id::UUID, :now::TIMESTAMP WITH TIME ZONE, NULL::TIMESTAMP WITH TIME ZONE, NULL::INTEGER, NULL::INTEGER, NULL::VARCHAR, NULL::TIMESTAMP WITH TIME ZONE, NULL::TIMESTAMP WITH TIME ZONE, NULL, :now::TIMESTAMP WITH TIME ZONE);
 COMMIT;

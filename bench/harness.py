@@ -45,7 +45,6 @@ class Options:
     redis_url: str
     workers: int
     job_worker: bool
-    listener_workaround: bool
     duration: float
     warmup: float
     spread_clients: int
@@ -145,9 +144,6 @@ class Bench:
         self.pgbench_url = libpq_url(url_for(options.admin_url, options.pgbench_database))
         self.env = api_environment(options, self.url, self.secret, self.port, work / "data")
         self.settings = seeding_settings(self.url, self.secret)
-        self.launcher = (
-            processes.FITFLOW_LISTENER if options.listener_workaround else processes.FITFLOW
-        )
         self.plan = Plan(
             members=options.members,
             bookable_sessions=options.bookable_sessions,
@@ -163,7 +159,6 @@ class Bench:
             self.work / "api",
             port=self.port,
             with_worker=self.options.job_worker,
-            launcher=self.launcher,
         )
 
     async def prepare(self) -> Floor:

@@ -21,8 +21,6 @@ START_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 20
 FITFLOW = [sys.executable, "-c", "from fitflow.cli import main; main()"]
 """The `fitflow` command, run by this interpreter (the project's environment)."""
-FITFLOW_LISTENER = [sys.executable, "-m", "bench.listener"]
-"""`fitflow` with the listener workaround of `bench.listener` (an experiment)."""
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -124,7 +122,6 @@ def running_api(
     *,
     port: int,
     with_worker: bool,
-    launcher: list[str] = FITFLOW,
 ) -> Iterator[Api]:
     """`fitflow serve` (and `fitflow worker` when asked) until the block ends."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -133,7 +130,7 @@ def running_api(
         server = stack.enter_context(
             _process(
                 "fitflow serve",
-                [*launcher, "serve", "--host", "127.0.0.1", "--port", str(port)],
+                [*FITFLOW, "serve", "--host", "127.0.0.1", "--port", str(port)],
                 env,
                 directory / "serve.log",
             )

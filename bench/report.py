@@ -71,10 +71,7 @@ def configuration(bench: Bench) -> dict[str, Any]:
     return {
         "api": {
             "command": "fitflow serve",
-            "launcher": "bench.listener (experiment: a SO_REUSEPORT socket per worker, "
-            "with TCP_NODELAY)"
-            if o.listener_workaround
-            else "fitflow.cli (as shipped)",
+            "launcher": "fitflow.cli (as shipped)",
             "workers": o.workers,
             "job_worker": "a separate `fitflow worker` process" if o.job_worker else "none",
             "environment": {

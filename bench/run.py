@@ -42,11 +42,6 @@ def parse(argv: list[str] | None = None) -> Options:
     p.add_argument("--redis-url", default="redis://127.0.0.1:6379/11")
     p.add_argument("--workers", type=int, default=2, help="API processes (uvicorn workers)")
     p.add_argument("--no-job-worker", dest="job_worker", action="store_false")
-    p.add_argument(
-        "--listener-workaround",
-        action="store_true",
-        help="experiment: serve through bench.listener (a socket per worker, TCP_NODELAY)",
-    )
     p.add_argument("--duration", type=float, default=20.0, help="seconds per API scenario")
     p.add_argument("--warmup", type=float, default=3.0, help="seconds before (a) and (d)")
     p.add_argument("--spread-clients", type=int, default=64)

@@ -436,12 +436,59 @@ async def _order(c: Context) -> Request:
     return await _order_url(c), None
 
 
+async def _checkout(c: Context) -> Request:
+    return f"/api/v1/orgs/{c.slug}/plans/{c.studio.plan_id}/checkout", {}
+
+
+async def _stripe_webhook(c: Context) -> Request:
+    return "/api/v1/webhooks/stripe", None
+
+
 async def _refund(c: Context) -> Request:
     return await _order_url(c, "/refund"), {"amount_minor": 1000, "reason": "moving away"}
 
 
 async def _void(c: Context) -> Request:
     return await _order_url(c, "/void"), {"reason": "sold by mistake"}
+
+
+async def _invoices(c: Context) -> Request:
+    await _sale(c)
+    return f"/api/v1/orgs/{c.slug}/invoices", None
+
+
+async def _my_invoices(c: Context) -> Request:
+    await _sale(c)
+    return f"/api/v1/orgs/{c.slug}/me/invoices", None
+
+
+async def _invoice_url(c: Context, suffix: str = "") -> str:
+    """The invoice of a sale to the studio's member."""
+    order_id = (await _sale(c))["id"]
+    listed = await c.client.get(
+        f"/api/v1/orgs/{c.slug}/invoices", headers=c.studio.accounts["owner"].headers
+    )
+    invoice_id = next(i["id"] for i in listed.json()["items"] if i["order_id"] == order_id)
+    return f"/api/v1/orgs/{c.slug}/invoices/{invoice_id}{suffix}"
+
+
+async def _invoice(c: Context) -> Request:
+    return await _invoice_url(c), None
+
+
+async def _invoice_html(c: Context) -> Request:
+    return await _invoice_url(c, ".html"), None
+
+
+async def _invoice_pdf(c: Context) -> Request:
+    return await _invoice_url(c, ".pdf"), None
+
+
+async def _revenue(c: Context) -> Request:
+    await _sale(c)
+    today = time.now().date()
+    period = f"from={today - timedelta(days=1)}&to={today + timedelta(days=1)}"
+    return f"/api/v1/orgs/{c.slug}/reports/revenue?{period}", None
 
 
 async def _class_types(c: Context) -> Request:
@@ -806,6 +853,20 @@ MATRIX: dict[tuple[str, str], Row] = {
         _refund, studio_rule(200, "admin")
     ),
     ("POST", "/api/v1/orgs/{org}/orders/{order_id}/void"): Row(_void, studio_rule(200, "admin")),
+    ("GET", "/api/v1/orgs/{org}/invoices"): Row(_invoices, studio_rule(200, "receptionist")),
+    # only members have invoices of their own
+    ("GET", "/api/v1/orgs/{org}/me/invoices"): Row(_my_invoices, authenticated(404, member=200)),
+    # the invoice's member, or staff; to anyone else it does not exist
+    ("GET", "/api/v1/orgs/{org}/invoices/{invoice_id}"): Row(
+        _invoice, studio_rule(200, "receptionist", denied=404) | {"member": 200}
+    ),
+    ("GET", "/api/v1/orgs/{org}/invoices/{invoice_id}.html"): Row(
+        _invoice_html, studio_rule(200, "receptionist", denied=404) | {"member": 200}
+    ),
+    ("GET", "/api/v1/orgs/{org}/invoices/{invoice_id}.pdf"): Row(
+        _invoice_pdf, studio_rule(200, "receptionist", denied=404) | {"member": 200}
+    ),
+    ("GET", "/api/v1/orgs/{org}/reports/revenue"): Row(_revenue, studio_rule(200, "admin")),
     ("GET", "/api/v1/orgs/{org}/class-types"): Row(_class_types, everyone(200)),
     ("POST", "/api/v1/orgs/{org}/class-types"): Row(_create_class_type, studio_rule(201, "admin")),
     ("PATCH", "/api/v1/orgs/{org}/class-types/{class_type_id}"): Row(
@@ -899,6 +960,12 @@ MATRIX: dict[tuple[str, str], Row] = {
         _booking_qr, authenticated(404, member=200)
     ),
     ("POST", "/api/v1/orgs/{org}/checkins"): Row(_check_in, studio_rule(201, "receptionist")),
+    # only a member checks out, for themselves; without Stripe keys (as here) it is refused
+    ("POST", "/api/v1/orgs/{org}/plans/{plan_id}/checkout"): Row(
+        _checkout, authenticated(404, member=409)
+    ),
+    # Stripe's, whoever calls: nothing without its signature
+    ("POST", "/api/v1/webhooks/stripe"): Row(_stripe_webhook, everyone(400)),
 }
 
 

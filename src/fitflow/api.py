@@ -11,10 +11,14 @@ from fitflow.bookings.schedule_endpoints import router as schedules
 from fitflow.checkins.endpoints import router as checkins
 from fitflow.classes.endpoints import router as schedule
 from fitflow.credits.endpoints import router as credits
+from fitflow.invoices.endpoints import router as invoices
 from fitflow.members.endpoints import router as members
 from fitflow.memberships.endpoints import router as memberships
 from fitflow.organizations.endpoints import router as studios
+from fitflow.payments.checkout_endpoints import router as checkout
 from fitflow.payments.endpoints import router as orders
+from fitflow.payments.report_endpoints import router as reports
+from fitflow.payments.webhook_endpoints import router as webhooks
 from fitflow.plans.endpoints import router as plans
 
 api = APIRouter()
@@ -31,4 +35,8 @@ api.include_router(plans)
 api.include_router(memberships)
 api.include_router(credits)
 api.include_router(orders)
+api.include_router(checkout)
+api.include_router(webhooks)
+api.include_router(invoices)
+api.include_router(reports)
 api.include_router(audit)

@@ -42,6 +42,9 @@ class DatabaseSettings(BaseModel):
     pool_size: int = Field(4, ge=1)
     max_overflow: int = Field(4, ge=0)
     pool_timeout_seconds: float = Field(10.0, gt=0)
+    pool_recycle_seconds: int = Field(1800, ge=1)
+    """Pooled connections older than this are replaced when next checked out, before a
+    server or proxy idle limit can cut them."""
     statement_timeout_ms: int = Field(15_000, ge=0)
 
 
@@ -146,6 +149,27 @@ class NotificationSettings(BaseModel):
     eight retries with the defaults)."""
 
 
+class StripeSettings(BaseModel):
+    """The platform's Stripe account. Without a secret key online checkout is off (409
+    `online_payments_unavailable`) and desk payments work as before."""
+
+    secret_key: SecretStr | None = None
+    webhook_secret: SecretStr | None = None
+    """The signing secret of the webhook endpoint (`whsec_...`); events are refused
+    without it."""
+    api_base: str | None = None
+    """Another address for Stripe's API (a local stand-in in tests); unset: Stripe's own."""
+    webhook_tolerance_seconds: int = Field(300, ge=1)
+    """How old a signed webhook timestamp may be."""
+    checkout_minutes: int = Field(30, ge=30, le=24 * 60)
+    """How long a Checkout Session stays open (Stripe's minimum is 30 minutes)."""
+    timeout_seconds: float = Field(20.0, gt=0)
+
+    @property
+    def enabled(self) -> bool:
+        return self.secret_key is not None and bool(self.secret_key.get_secret_value())
+
+
 class LogSettings(BaseModel):
     level: str = "INFO"
     json_format: bool = True
@@ -178,6 +202,7 @@ class Settings(BaseSettings):
     jobs: JobSettings = JobSettings()
     smtp: SmtpSettings = SmtpSettings()
     notifications: NotificationSettings = NotificationSettings()
+    stripe: StripeSettings = StripeSettings()
     log: LogSettings = LogSettings()
     metrics: MetricsSettings = MetricsSettings()
 

@@ -20,8 +20,9 @@ from fitflow.organizations.models import Organization
 from fitflow.organizations.permissions import Actor, Role
 from fitflow.organizations.policy import PolicyUpdate, PricingTier
 from fitflow.organizations.schemas import OrganizationUpdate
+from fitflow.payments import refunds
 from fitflow.payments import service as payments
-from fitflow.payments.schemas import DeskOrderCreate
+from fitflow.payments.schemas import DeskOrderCreate, RefundCreate
 from fitflow.plans import service as plans
 from fitflow.plans.schemas import (
     ClassPackPlanCreate,
@@ -103,7 +104,8 @@ async def seed_catalog(
     studio: Organization,
     member_ids: Sequence[uuid.UUID],
 ) -> None:
-    """Plans, peak pricing and desk sales to the first members, unless plans exist."""
+    """Plans, peak pricing, desk sales to the first members (each with its invoice) and
+    one partial refund with its credit note, unless plans exist."""
     existing = await plans.plans_on_sale(session, studio.id, params=PageParams(limit=1))
     if existing.items:
         return
@@ -114,13 +116,25 @@ async def seed_catalog(
         OrganizationUpdate(policy=PolicyUpdate(pricing_tiers=[PEAK], members_can_freeze=True)),
     )
     created = [await plans.create_plan(session, owner, studio, plan) for plan in CATALOG]
-    for member_id, index in zip(member_ids, HOLDINGS, strict=False):
+    sold = [
         await payments.sell_at_desk(
             session,
             desk,
             studio,
             DeskOrderCreate(member_id=member_id, plan_id=created[index].id, method="card_terminal"),
         )
+        for member_id, index in zip(member_ids, HOLDINGS, strict=False)
+    ]
+    pack = next(order for order in sold if order.plan_kind == "class_pack")
+    await refunds.refund_order(
+        session,
+        owner,
+        studio,
+        pack.id,
+        RefundCreate(
+            amount_minor=pack.amount_minor // 5, reason="Two classes missed through injury"
+        ),
+    )
 
 
 def desk_actor(user_id: uuid.UUID, studio_id: uuid.UUID) -> Actor:

@@ -13,6 +13,7 @@ from fitflow.bookings.models import (
 from fitflow.classes.models import ClassType, Location
 from fitflow.credits.models import CreditEntry, CreditLot
 from fitflow.entitlements.models import Charge
+from fitflow.invoices.models import Invoice, InvoiceCounter
 from fitflow.kit.db import Base
 from fitflow.kit.idempotency import IdempotencyKey
 from fitflow.members.models import Member
@@ -34,6 +35,8 @@ __all__ = [
     "CreditEntry",
     "CreditLot",
     "IdempotencyKey",
+    "Invoice",
+    "InvoiceCounter",
     "Location",
     "LoginThrottle",
     "Member",

@@ -17,6 +17,8 @@ TASK_MODULES = [
     "fitflow.credits.tasks",
     "fitflow.memberships.tasks",
     "fitflow.notifications.tasks",
+    "fitflow.payments.tasks",
+    "fitflow.payments.refund_tasks",
     "fitflow.maintenance",
 ]
 QUEUES = ["default", "notifications"]
@@ -25,17 +27,17 @@ app = App(connector=PsycopgConnector(), import_paths=TASK_MODULES)
 
 
 async def run(url: str, settings: Settings, *, in_process: bool = False, wait: bool = True) -> None:
-    """Run jobs until cancelled (or, with wait=False, until the queue is empty). The app's
-    own connector is replaced while the worker runs, since its tasks (and the periodic
-    deferrer) are bound to this very app."""
-    connector = PsycopgConnector(
-        conninfo=libpq_url(url), min_size=1, max_size=settings.jobs.concurrency + 2
-    )
+    """Run jobs until cancelled, or with wait=False until the queue is empty: then one job
+    at a time, since a worker that finds nothing to fetch stops, and jobs that a running
+    job defers would be left behind. The app's own connector is replaced while the worker
+    runs, since its tasks (and the periodic deferrer) are bound to this very app."""
+    concurrency = settings.jobs.concurrency if wait else 1
+    connector = PsycopgConnector(conninfo=libpq_url(url), min_size=1, max_size=concurrency + 2)
     with app.replace_connector(connector) as running:
         async with running.open_async():
             await running.run_worker_async(
                 queues=QUEUES,
-                concurrency=settings.jobs.concurrency,
+                concurrency=concurrency,
                 wait=wait,
                 install_signal_handlers=not in_process,
                 delete_jobs="successful",

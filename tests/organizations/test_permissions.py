@@ -37,6 +37,8 @@ GRANTED_BY: dict[Action, frozenset[Role]] = {
     Action.sell_at_desk: STAFF,
     Action.view_orders: STAFF,
     Action.refund_orders: ADMIN_PLUS,
+    Action.view_invoices: STAFF,
+    Action.view_revenue: ADMIN_PLUS,
     Action.manage_schedule: ADMIN_PLUS,
     Action.schedule_sessions: TRAINER_PLUS,
     Action.view_attendees: TRAINER_PLUS,

@@ -6,7 +6,7 @@ Monday morning in Berlin."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,13 +15,26 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from fitflow.app import create_app
+from fitflow.config import Settings, use_settings
 from fitflow.entitlements import service as entitlements
 from fitflow.entitlements.schemas import ChargeRead, ClassTerms
 from fitflow.kit import time
-from fitflow.kit.db import Database
+from fitflow.kit.db import Database, use_database
 from fitflow.kit.source import Source
 from fitflow.organizations import service as organizations
-from tests.factories import MONTHLY, TEN_PACK, Account, Studio, login, staffed_studio
+from tests.conftest import make_settings, truncate_all
+from tests.factories import (
+    MONTHLY,
+    TEN_PACK,
+    Account,
+    Studio,
+    login,
+    staffed_studio,
+    studio_with_sale,
+)
+from tests.payments.online import WEBHOOK_SECRET, Shop
+from tests.payments.stripe_loopback import StripeLoopback
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CREDIT = 100
@@ -238,3 +251,55 @@ class Desk:
 @pytest.fixture
 async def desk(clock: datetime, client: httpx.AsyncClient, database: Database) -> Desk:
     return Desk(client, database, await staffed_studio(client))
+
+
+@pytest.fixture(scope="session")
+def stripe_loopback_server() -> Iterator[StripeLoopback]:
+    """One loopback Stripe for the whole run."""
+    with StripeLoopback() as loopback:
+        yield loopback
+
+
+@pytest.fixture
+def stripe_loopback(stripe_loopback_server: StripeLoopback) -> StripeLoopback:
+    """The run's loopback Stripe, emptied for this test."""
+    stripe_loopback_server.reset()
+    return stripe_loopback_server
+
+
+@pytest.fixture
+def online_settings(database_url: str, stripe_loopback: StripeLoopback) -> Iterator[Settings]:
+    """Settings of a studio that takes payments through the loopback Stripe."""
+    configured = make_settings(
+        database_url,
+        stripe={
+            "secret_key": "sk_test_fitflow",
+            "webhook_secret": WEBHOOK_SECRET,
+            "api_base": stripe_loopback.base_url,
+        },
+    )
+    use_settings(configured)
+    yield configured
+    use_settings(None)
+
+
+@pytest.fixture
+async def shop(
+    database_url: str, online_settings: Settings, stripe_loopback: StripeLoopback
+) -> AsyncIterator[Shop]:
+    """A staffed studio (with a class type, and a member holding a monthly membership)
+    selling online, on a database whose commits other connections
+    (the webhook's concurrent deliveries, the worker) see; emptied afterwards."""
+    database = Database.connect(database_url, online_settings.database)
+    use_database(database)
+    app = create_app(online_settings, database)
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://fitflow.test"
+        ) as client:
+            studio = await studio_with_sale(client)
+            yield Shop(client, database, database_url, online_settings, stripe_loopback, studio)
+    finally:
+        use_database(None)
+        await database.dispose()
+        await truncate_all(database_url)

@@ -392,6 +392,8 @@ class TestAudit:
             "reason": "moving away",
             "revoked_units": 500,
             "membership_ends_at": None,
+            "origin": "staff",
+            "status": "succeeded",
         }
 
     async def test_a_void_is_audited(self, desk: Desk) -> None:

@@ -4,8 +4,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -17,6 +30,8 @@ from fitflow.auth.models import (
     TokenFamily,
     User,
 )
+from fitflow.members.models import Member
+from fitflow.organizations.models import Organization, StaffMember
 
 
 async def user_by_email(session: AsyncSession, email: str) -> User | None:
@@ -56,6 +71,48 @@ async def user_of_live_family(
         )
     )
     return user
+
+
+def _login_in_studio_query() -> Select[*tuple[Any, ...]]:
+    user_id: BindParameter[Any] = bindparam("user_id")
+    family_id: BindParameter[Any] = bindparam("family_id")
+    live = (
+        select(TokenFamily.id)
+        .join(User, User.id == TokenFamily.user_id)
+        .where(
+            TokenFamily.id == family_id,
+            User.id == user_id,
+            TokenFamily.revoked_at.is_(None),
+            User.is_active.is_(True),
+        )
+        .exists()
+    )
+    staff_role = (
+        select(StaffMember.role)
+        .where(StaffMember.organization_id == Organization.id, StaffMember.user_id == user_id)
+        .scalar_subquery()
+    )
+    member = and_(Member.organization_id == Organization.id, Member.user_id == user_id)
+    return (
+        select(Organization, live.label("live"), staff_role.label("staff_role"))
+        .add_columns(Member.id, Member.status)
+        .outerjoin(Member, member)
+        .where(Organization.slug == bindparam("slug"))
+    )
+
+
+_LOGIN_IN_STUDIO = _login_in_studio_query()  # built once: every studio request runs it
+
+
+async def login_in_studio(
+    session: AsyncSession, *, slug: str, user_id: uuid.UUID, family_id: uuid.UUID
+) -> Row[Any] | None:
+    """In one round trip: the studio with this slug, whether the login is live (as in
+    `user_of_live_family`), and the user's member record (id, status) and staff role
+    there. None when no studio has the slug."""
+    params = {"slug": slug, "user_id": user_id, "family_id": family_id}
+    row: Row[Any] | None = (await session.execute(_LOGIN_IN_STUDIO, params)).first()
+    return row
 
 
 async def add_family(session: AsyncSession, user_id: uuid.UUID) -> TokenFamily:

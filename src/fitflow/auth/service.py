@@ -31,6 +31,7 @@ from fitflow.kit import time
 from fitflow.kit.errors import AppError, PermissionDenied
 from fitflow.kit.metrics import counter
 from fitflow.notifications import service as notifications
+from fitflow.organizations.models import Organization
 
 LOGINS = counter("logins", "Login attempts by outcome.", ("outcome",))
 REFRESH_TOKEN_REUSE = counter(
@@ -44,6 +45,17 @@ class Principal:
 
     user: User
     family_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class StudioLogin:
+    """A live login acting in a studio: the studio, the user's roles there (staff role
+    and `member` for an active membership) and their member record, if any."""
+
+    organization: Organization
+    user_id: uuid.UUID
+    roles: frozenset[str]
+    member_id: uuid.UUID | None
 
 
 def normalize_email(email: str) -> str:
@@ -219,13 +231,38 @@ async def logout(session: AsyncSession, principal: Principal, *, refresh_token: 
 
 async def authenticate(session: AsyncSession, rt: AuthRuntime, access_token: str) -> Principal:
     """The caller behind an access token; revoked logins and deactivated users fail."""
-    claims = tokens.decode_access_token(access_token, key=rt.signing_key, now=time.now())
+    claims = access_claims(rt, access_token)
     user = await repository.user_of_live_family(
         session, user_id=claims.user_id, family_id=claims.family_id
     )
     if user is None:
         raise InvalidAccessToken()
     return Principal(user=user, family_id=claims.family_id)
+
+
+def access_claims(rt: AuthRuntime, access_token: str) -> tokens.AccessClaims:
+    """The claims of a well-signed, unexpired access token (raises `InvalidAccessToken`);
+    whether its login is still live is the database's to say."""
+    return tokens.decode_access_token(access_token, key=rt.signing_key, now=time.now())
+
+
+async def login_in_studio(
+    session: AsyncSession, claims: tokens.AccessClaims, slug: str
+) -> StudioLogin | None:
+    """The caller behind `claims` in the studio `slug`, in one query; None when no studio
+    has the slug. Revoked logins and deactivated users fail as in `authenticate`."""
+    row = await repository.login_in_studio(
+        session, slug=slug, user_id=claims.user_id, family_id=claims.family_id
+    )
+    if row is None:
+        return None
+    organization, live, staff_role, member_id, member_status = tuple(row)
+    if not live:
+        raise InvalidAccessToken()
+    roles = {staff_role} if staff_role else set()
+    if member_status == "active":
+        roles.add("member")
+    return StudioLogin(organization, claims.user_id, frozenset(roles), member_id)
 
 
 async def request_password_reset(session: AsyncSession, rt: AuthRuntime, *, email: str) -> None:

@@ -137,7 +137,9 @@ async def session_attendees(session_id: uuid.UUID, caller: Caller, session: Sess
 @raises(*BOOKING_REFUSALS, BookingBlocked, MemberNotFound)
 async def create_hold(session_id: uuid.UUID, caller: Caller, session: Session) -> HoldRead:
     """Reserve a spot for the studio's hold time; full -> 409 `class_session_full`."""
-    return await holds.hold(session, caller.actor, caller.organization, session_id)
+    return await holds.hold(
+        session, caller.actor, caller.organization, session_id, member_id=caller.member_id
+    )
 
 
 @router.post("/orgs/{org}/holds/{hold_id}/confirm", status_code=status.HTTP_201_CREATED)
@@ -163,7 +165,9 @@ async def release_hold(hold_id: uuid.UUID, caller: Caller, session: Session) -> 
 @raises(*BOOKING_REFUSALS, BookingBlocked, PaymentRequiredForHold, MemberNotFound)
 async def book_session(session_id: uuid.UUID, caller: Caller, session: Session) -> BookingRead:
     """Hold and confirm in one step; nothing pays -> 402 with the hold kept."""
-    return await holds.book(session, caller.actor, caller.organization, session_id)
+    return await holds.book(
+        session, caller.actor, caller.organization, session_id, member_id=caller.member_id
+    )
 
 
 @router.post("/orgs/{org}/bookings", status_code=status.HTTP_201_CREATED)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fitflow.bookings import repository, rules, spots, strikes, waitlist
+from fitflow.bookings import hold_checkout, repository, rules, spots, strikes, waitlist
 from fitflow.bookings import waitlist_repository as waitlists
 from fitflow.bookings.errors import (
     NOT_BOOKABLE,
@@ -26,6 +26,7 @@ from fitflow.bookings.errors import (
     HoldExpired,
     HoldNotActive,
     HoldNotFound,
+    PaymentRequiredForHold,
 )
 from fitflow.bookings.metrics import BOOKINGS, HOLDS, LATENCY
 from fitflow.bookings.models import Booking, ClassSession
@@ -40,13 +41,19 @@ from fitflow.organizations.policy import Policy, policy_of
 
 
 async def hold(
-    session: AsyncSession, actor: Actor, organization: Organization, session_id: uuid.UUID
+    session: AsyncSession,
+    actor: Actor,
+    organization: Organization,
+    session_id: uuid.UUID,
+    *,
+    member_id: uuid.UUID | None = None,
 ) -> HoldRead:
-    """Reserve a spot for the policy's `hold_seconds`."""
+    """Reserve a spot for the policy's `hold_seconds`. `member_id` is the caller's own
+    member record when the caller already knows it (else it is looked up)."""
     with LATENCY.labels("hold").time():
-        member_id = await members.own_member_id(session, actor)
-        class_session = await _bookable(session, organization, session_id, member_id, staff=False)
-        spot = await _take_hold(session, organization, class_session, member_id, actor)
+        member_id = member_id or await members.own_member_id(session, actor)
+        found = await _bookable(session, organization, session_id, member_id, staff=False)
+        spot = await _take_hold(session, organization, found.session, member_id, actor)
         return HoldRead.of(spot, time.now())
 
 
@@ -65,7 +72,15 @@ async def confirm(
         _refuse_unbookable(
             class_session, organization, policy_of(organization.policy), now, staff=True
         )
-        return await _confirm(session, organization, class_session, spot, now, channel="member")
+        return await _confirm(
+            session,
+            organization,
+            class_session,
+            spot,
+            now,
+            channel="member",
+            actor_user_id=actor.user_id,
+        )
 
 
 async def release(
@@ -80,7 +95,7 @@ async def release(
     if spot.status in ("released", "expired"):
         return
     class_session = await _class_session(session, organization, spot.session_id)
-    if _lapsed(spot, now):  # gone already: record it, and its spot goes on
+    if lapsed(spot, now):  # gone already: record it, and its spot goes on
         await waitlist.tidy(session, organization, class_session, now)
         return
     if spot.status != "held":
@@ -94,15 +109,19 @@ async def release(
 
 
 async def book(
-    session: AsyncSession, actor: Actor, organization: Organization, session_id: uuid.UUID
+    session: AsyncSession,
+    actor: Actor,
+    organization: Organization,
+    session_id: uuid.UUID,
+    *,
+    member_id: uuid.UUID | None = None,
 ) -> BookingRead:
-    """Hold and confirm in one step. When nothing pays, the hold is kept (402)."""
+    """Hold and confirm in one step. When nothing pays, the hold is kept (402).
+    `member_id` is the caller's own member record when the caller already knows it."""
     with LATENCY.labels("book").time():
-        member_id = await members.own_member_id(session, actor)
-        class_session = await _bookable(session, organization, session_id, member_id, staff=False)
-        return await _book_at_once(
-            session, organization, class_session, member_id, actor, channel="member"
-        )
+        member_id = member_id or await members.own_member_id(session, actor)
+        found = await _bookable(session, organization, session_id, member_id, staff=False)
+        return await _book_at_once(session, organization, found, member_id, actor, channel="member")
 
 
 async def book_for(
@@ -117,10 +136,8 @@ async def book_for(
     yet and the strike rule does not apply."""
     require(actor, Action.book_for_members)
     await members.ensure_member(session, organization.id, member_id)
-    class_session = await _bookable(session, organization, session_id, member_id, staff=True)
-    return await _book_at_once(
-        session, organization, class_session, member_id, actor, channel="staff"
-    )
+    found = await _bookable(session, organization, session_id, member_id, staff=True)
+    return await _book_at_once(session, organization, found, member_id, actor, channel="staff")
 
 
 async def _bookable(
@@ -130,22 +147,22 @@ async def _bookable(
     member_id: uuid.UUID,
     *,
     staff: bool,
-) -> ClassSession:
+) -> repository.SessionForMember:
     """The session, once the rules allow the member a spot in it now; lapsed holds of a
     full session are freed first."""
     now, policy = time.now(), policy_of(organization.policy)
     if not staff:
         await strikes.refuse_if_banned(session, organization.id, member_id, policy, now)
     found = await repository.session_and_own_spot(session, organization.id, session_id, member_id)
-    if found is None or (found[0].status == "draft" and not staff):
+    if found is None or (found.session.status == "draft" and not staff):
         raise ClassSessionNotFound()
-    class_session, own = found
+    class_session, own = found.session, found.own
     _refuse_unbookable(class_session, organization, policy, now, staff=staff)
-    if own is not None and not _lapsed(own, now):
+    if own is not None and not lapsed(own, now):
         raise AlreadyBooked(data={"booking_id": str(own.id), "status": own.status})
     if own is not None or class_session.taken >= class_session.capacity:
         await _free_lapsed(session, organization, class_session, now)
-    return class_session
+    return found
 
 
 async def _take_hold(
@@ -191,20 +208,23 @@ async def take_paid(
     *,
     paid: spots.Paid,
     channel: str,
+    waiting: bool = True,
 ) -> BookingRead:
     """Take the spot already paid for, confirmed: the session's spot lock (taken by the
     insert) is the last lock, held only until commit. The member leaves overlapping
-    waitlists."""
+    waitlists (`waiting=False`: the caller read in this transaction that they wait on
+    none, so there is nothing to leave)."""
     spot = await _take(session, organization, class_session, member_id, actor, paid=paid)
     BOOKINGS.labels(channel).inc()
-    await waitlist.settle(session, spot, class_session.ends_at, time.now())
+    if waiting:
+        await waitlist.settle(session, spot, class_session.ends_at, time.now())
     return BookingRead.of(spot, paid_by=paid.charge)
 
 
 async def _book_at_once(
     session: AsyncSession,
     organization: Organization,
-    class_session: ClassSession,
+    found: repository.SessionForMember,
     member_id: uuid.UUID,
     actor: Actor,
     *,
@@ -212,14 +232,41 @@ async def _book_at_once(
 ) -> BookingRead:
     """Charge first, then take the spot confirmed. When nothing pays, a hold is taken
     instead and kept (402)."""
+    class_session = found.session
     try:
         paid = await spots.pay_ahead(session, organization, class_session, member_id)
     except PaymentRequired as needed:
         spot = await _take_hold(session, organization, class_session, member_id, actor)
-        raise spots.kept_for_payment(spot, needed) from needed
+        unpaid = spots.kept_for_payment(spot, needed)
+        if channel == "member":
+            unpaid = await hold_checkout.with_checkout(
+                session, organization, class_session, spot, unpaid, actor_user_id=actor.user_id
+            )
+        raise unpaid from needed
     return await take_paid(
-        session, organization, class_session, member_id, actor, paid=paid, channel=channel
+        session,
+        organization,
+        class_session,
+        member_id,
+        actor,
+        paid=paid,
+        channel=channel,
+        waiting=found.waiting_anywhere,
     )
+
+
+async def book_paid_late(
+    session: AsyncSession,
+    organization: Organization,
+    session_id: uuid.UUID,
+    member_id: uuid.UUID,
+) -> BookingRead:
+    """Book a member whose online payment arrived after their hold lapsed, under the
+    rules members book by; raises as a member's booking would (the class is full, has
+    started, ...)."""
+    found = await _bookable(session, organization, session_id, member_id, staff=False)
+    nobody = Actor(None, organization.id)
+    return await _book_at_once(session, organization, found, member_id, nobody, channel="online")
 
 
 async def _free_lapsed(
@@ -245,10 +292,18 @@ async def _confirm(
     now: datetime,
     *,
     channel: str,
+    actor_user_id: uuid.UUID | None,
 ) -> BookingRead:
-    charge = await spots.pay_and_confirm(
-        session, organization, class_session, spot, now=now, channel=channel
-    )
+    """Pay for the held spot and confirm it; when nothing pays, the 402 offers a
+    checkout and the hold waits for it."""
+    try:
+        charge = await spots.pay_and_confirm(
+            session, organization, class_session, spot, now=now, channel=channel
+        )
+    except PaymentRequiredForHold as unpaid:
+        raise await hold_checkout.with_checkout(
+            session, organization, class_session, spot, unpaid, actor_user_id=actor_user_id
+        ) from None
     HOLDS.labels("confirmed").inc()
     await waitlist.settle(session, spot, class_session.ends_at, now)
     return BookingRead.of(spot, paid_by=charge)
@@ -259,7 +314,7 @@ async def _still_held(
 ) -> None:
     """Refuse a hold that is no longer active; a lapsed one is marked expired (kept,
     with its spot given to the waitlist) and answers 410."""
-    if spot.status == "expired" or _lapsed(spot, now):
+    if spot.status == "expired" or lapsed(spot, now):
         if spot.status == "held":
             class_session = await _class_session(session, organization, spot.session_id)
             await waitlist.tidy(session, organization, class_session, now)
@@ -269,7 +324,7 @@ async def _still_held(
         raise HoldNotActive(data={"status": spot.status})
 
 
-def _lapsed(spot: Booking, now: datetime) -> bool:
+def lapsed(spot: Booking, now: datetime) -> bool:
     expires = spot.hold_expires_at
     return spot.status == "held" and expires is not None and expires <= now
 

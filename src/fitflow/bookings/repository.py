@@ -8,7 +8,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Uuid, and_, any_, func, literal, or_, select, update
+from sqlalchemy import (
+    ARRAY,
+    BindParameter,
+    Select,
+    Uuid,
+    and_,
+    any_,
+    bindparam,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fitflow.bookings.models import (
@@ -54,27 +66,55 @@ async def class_session(
     return found
 
 
+@dataclass(frozen=True)
+class SessionForMember:
+    """A session as one member's booking sees it: fresh from the database, with the
+    member's live spot in it and whether they wait on any waitlist of the studio."""
+
+    session: ClassSession
+    own: Booking | None
+    waiting_anywhere: bool
+
+
+def _session_for_member_query() -> Select[*tuple[Any, ...]]:
+    organization_id: BindParameter[Any] = bindparam("organization_id")
+    member_id: BindParameter[Any] = bindparam("member_id")
+    waiting = (
+        select(WaitlistEntry.id)
+        .where(
+            WaitlistEntry.organization_id == organization_id,
+            WaitlistEntry.member_id == member_id,
+            WaitlistEntry.status.in_(WAITING),
+        )
+        .exists()
+    )
+    own = and_(
+        Booking.session_id == ClassSession.id,
+        Booking.member_id == member_id,
+        Booking.status.in_(LIVE_STATUSES),
+    )
+    return (
+        select(ClassSession, Booking, waiting.label("waiting"))
+        .outerjoin(Booking, own)
+        .where(
+            ClassSession.organization_id == organization_id,
+            ClassSession.id == bindparam("session_id"),
+        )
+        .execution_options(populate_existing=True)
+    )
+
+
+_SESSION_FOR_MEMBER = _session_for_member_query()  # built once: every booking runs it
+
+
 async def session_and_own_spot(
     session: AsyncSession, organization_id: uuid.UUID, session_id: uuid.UUID, member_id: uuid.UUID
-) -> tuple[ClassSession, Booking | None] | None:
-    """The session (fresh from the database) and the member's live spot in it, in one
-    round trip."""
-    row = (
-        await session.execute(
-            select(ClassSession, Booking)
-            .outerjoin(
-                Booking,
-                and_(
-                    Booking.session_id == ClassSession.id,
-                    Booking.member_id == member_id,
-                    Booking.status.in_(LIVE_STATUSES),
-                ),
-            )
-            .where(ClassSession.organization_id == organization_id, ClassSession.id == session_id)
-            .execution_options(populate_existing=True)
-        )
-    ).first()
-    return (row[0], row[1]) if row else None
+) -> SessionForMember | None:
+    """The session, the member's live spot in it and whether they have an open waitlist
+    entry in the studio, in one round trip."""
+    params = {"organization_id": organization_id, "session_id": session_id, "member_id": member_id}
+    row = (await session.execute(_SESSION_FOR_MEMBER, params)).first()
+    return SessionForMember(row[0], row[1], bool(row[2])) if row else None
 
 
 async def booking(
@@ -238,46 +278,6 @@ class SessionFilter:
     class_type_id: uuid.UUID | None = None
     available_only: bool = False
     with_drafts: bool = False
-
-
-async def session_page(
-    session: AsyncSession,
-    organization_id: uuid.UUID,
-    where: SessionFilter,
-    params: PageParams,
-    now: datetime,
-) -> tuple[list[Any], str | None]:
-    """The studio's sessions in start order from `starts_from`."""
-    query = select(ClassSession).where(
-        ClassSession.organization_id == organization_id,
-        ClassSession.starts_at >= where.starts_from,
-    )
-    if where.starts_before is not None:
-        query = query.where(ClassSession.starts_at < where.starts_before)
-    if where.trainer_id is not None:
-        query = query.where(ClassSession.trainer_id == where.trainer_id)
-    if where.class_type_id is not None:
-        query = query.where(ClassSession.class_type_id == where.class_type_id)
-    if not where.with_drafts:
-        query = query.where(ClassSession.status != "draft")
-    if where.available_only:
-        lapsed = (
-            select(Booking.id)
-            .where(
-                Booking.session_id == ClassSession.id,
-                Booking.status == "held",
-                Booking.hold_expires_at <= now,
-            )
-            .exists()
-        )
-        query = query.where(
-            ClassSession.status == "published",
-            ClassSession.starts_at > now,
-            or_(ClassSession.taken < ClassSession.capacity, lapsed),
-        )
-    return await keyset_page(
-        session, query, key=(ClassSession.starts_at, ClassSession.id), params=params
-    )
 
 
 async def spots_of(session: AsyncSession, session_id: uuid.UUID) -> Sequence[Booking]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -72,6 +72,12 @@ class SessionRead(BaseModel):
             status=rules.session_state(row.status, row.starts_at, row.ends_at, now),
             cancelled_at=row.cancelled_at,
         )
+
+    @classmethod
+    def of_row(cls, row: Any, now: datetime) -> SessionRead:
+        """From a schedule list row: the session's columns and its `booked`, `held` and
+        `waiting` counts (`bookings.listing_repository`)."""
+        return cls.of(row, Counts(row.booked, row.held, row.waiting), now)
 
 
 class HoldRead(BaseModel):

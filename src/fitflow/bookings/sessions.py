@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fitflow.audit import service as audit
+from fitflow.bookings import listing_repository as listing
 from fitflow.bookings import notices, repository, spots, trainers, waitlist
 from fitflow.bookings import waitlist_repository as waitlists
 from fitflow.bookings.errors import (
@@ -77,11 +78,8 @@ async def sessions(
     """Sessions in start order with their spots now; drafts only for staff who schedule."""
     now = time.now()
     where = replace(where, with_drafts=allowed(actor, Action.schedule_sessions))
-    rows, cursor = await repository.session_page(session, organization.id, where, params, now)
-    found = [row[0] for row in rows]
-    counts = await repository.counts(session, [row.id for row in found], now)
-    items = [SessionRead.of(row, counts[row.id], now) for row in found]
-    return Page(items=items, next_cursor=cursor)
+    rows, cursor = await listing.session_rows(session, organization.id, where, params, now)
+    return Page(items=[SessionRead.of_row(row, now) for row in rows], next_cursor=cursor)
 
 
 async def one(

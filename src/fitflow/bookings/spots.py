@@ -122,6 +122,7 @@ async def pay_ahead(
         member_id=member_id,
         terms=terms_of(class_session),
         source=Source("booking", str(booking_id)),
+        new_source=True,
     )
     return Paid(booking_id, charge)
 

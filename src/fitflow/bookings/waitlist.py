@@ -83,8 +83,8 @@ async def join(
     if await waitlists.open_entry(session, session_id, member_id) is not None:
         raise AlreadyWaiting()
     found = await repository.session_and_own_spot(session, organization.id, session_id, member_id)
-    if found is not None and found[1] is not None:
-        raise AlreadyBooked(data={"booking_id": str(found[1].id)})
+    if found is not None and found.own is not None:
+        raise AlreadyBooked(data={"booking_id": str(found.own.id)})
     if class_session.taken < class_session.capacity:
         raise WaitlistNotNeeded(data={"spots_left": class_session.capacity - class_session.taken})
     waiting = await waitlists.waiting_count(session, session_id)

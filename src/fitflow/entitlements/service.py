@@ -47,15 +47,19 @@ async def charge(
     member_id: uuid.UUID,
     terms: ClassTerms,
     source: Source,
+    new_source: bool = False,
 ) -> ChargeRead:
     """Pay for the class with the best entitlement, or raise `PaymentRequired` carrying
     the drop-in offer. Locks the source first (a twin sent at once waits, then gets the
     first charge), then the member's covering memberships and their credits, so weekly
-    caps, passes and balances hold under concurrent bookings. Idempotent."""
-    await repository.lock_source(session, organization.id, source)
-    existing = await repository.for_source(session, organization.id, source)
-    if existing is not None:  # looked at after the lock, so a concurrent twin is seen
-        return _same_member(existing, member_id)
+    caps, passes and balances hold under concurrent bookings. Idempotent. `new_source`:
+    the source was made in this transaction (a fresh booking id), so no twin can exist
+    and the source's lock and look-up are skipped; its unique key still holds."""
+    if not new_source:
+        await repository.lock_source(session, organization.id, source)
+        existing = await repository.for_source(session, organization.id, source)
+        if existing is not None:  # looked at after the lock, so a concurrent twin is seen
+            return _same_member(existing, member_id)
     decision = await _decide(session, organization, member_id, terms, lock=True)
     method = decision.quote.method
     if method == "payment_required":

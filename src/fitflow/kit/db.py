@@ -7,13 +7,15 @@ route or a job) owns the transaction and commits through `kit.unit_of_work` or
 
 from __future__ import annotations
 
+import select
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, MetaData, Select
+from sqlalchemy import DateTime, MetaData, Select, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -82,14 +84,27 @@ class Database:
             pool_size=settings.pool_size,
             max_overflow=settings.max_overflow,
             pool_timeout=settings.pool_timeout_seconds,
-            pool_pre_ping=True,
+            pool_recycle=settings.pool_recycle_seconds,
             connect_args={"options": f"-c statement_timeout={settings.statement_timeout_ms}"},
             **engine_options,
         )
+        event.listen(engine.sync_engine, "checkout", refuse_closed_connection)
         return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def refuse_closed_connection(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """The pool's check of a connection it hands out, without a round trip (a pre-ping
+    costs one per request): an idle connection has nothing to read, so a readable socket
+    means the server ended it (restart, `pg_terminate_backend`, idle timeout) and said
+    so, or closed it. The pool then drops it and checks out another. A connection that
+    died without a word (a network cut) still fails its first statement."""
+    socket = dbapi_connection.driver_connection.fileno()
+    readable, _, _ = select.select([socket], [], [], 0)
+    if readable:
+        raise DisconnectionError("the server closed this pooled connection")
 
 
 _current: Database | None = None

@@ -30,3 +30,12 @@ MINOR_UNIT_DECIMALS: dict[str, int] = {
 
 def is_currency(code: str) -> bool:
     return code in MINOR_UNIT_DECIMALS
+
+
+def format_minor(amount_minor: int, currency: str) -> str:
+    """`1250, "EUR"` -> `"12.50 EUR"`, exactly, in the currency's own decimals."""
+    decimals = MINOR_UNIT_DECIMALS.get(currency, 2)
+    sign = "-" if amount_minor < 0 else ""
+    whole, fraction = divmod(abs(amount_minor), 10**decimals)
+    digits = f".{fraction:0{decimals}d}" if decimals else ""
+    return f"{sign}{whole}{digits} {currency}"

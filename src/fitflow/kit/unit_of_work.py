@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.dependencies.models import Dependant
@@ -32,6 +32,8 @@ log = get_logger("fitflow.transactions")
 RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 EMPTY_BODIES = (b"", b"{}")
+RAW_BODY_ATTRIBUTE = "__fitflow_reads_raw_body__"
+E = TypeVar("E", bound=Callable[..., Any])
 
 
 class UnexpectedBody(AppError):
@@ -59,6 +61,18 @@ def _walk(dependant: Dependant) -> Iterator[Any]:
         yield from _walk(child)
 
 
+def reads_raw_body(endpoint: E) -> E:
+    """Mark an endpoint that reads its request body itself, unparsed (a signed webhook
+    must check the bytes as they were sent): its route accepts a body it declares no
+    model for."""
+    setattr(endpoint, RAW_BODY_ATTRIBUTE, True)
+    return endpoint
+
+
+def _takes_raw_body(endpoint: Callable[..., Any]) -> bool:
+    return bool(getattr(endpoint, RAW_BODY_ATTRIBUTE, False))
+
+
 def _route_errors(
     path: str, endpoint: Callable[..., Any], methods: Sequence[str], dependencies: Sequence[Any]
 ) -> list[type[AppError]]:
@@ -71,7 +85,7 @@ def _route_errors(
     errors.extend(error for call in calls for error in declared_errors(call))
     if dependant.body_params:
         errors.append(MalformedBody)
-    elif WRITE_METHODS & set(methods):
+    elif WRITE_METHODS & set(methods) and not _takes_raw_body(endpoint):
         errors.append(UnexpectedBody)
     if "POST" in methods and not idempotency.is_exempt(endpoint):
         errors.extend(IDEMPOTENCY_ERRORS)
@@ -87,7 +101,7 @@ class UnitOfWorkRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        takes_body = self.body_field is not None
+        takes_body = self.body_field is not None or _takes_raw_body(self.endpoint)
 
         async def run_in_transaction(request: Request) -> Response:
             await _check_request_text(request, takes_body=takes_body)

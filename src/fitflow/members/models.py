@@ -32,4 +32,6 @@ class Member(Base):
     emergency_contact: Mapped[str | None] = mapped_column(String(300))
     notes: Mapped[str | None] = mapped_column(Text)
     """Staff-only notes; never shown to the member."""
+    payment_disputed_at: Mapped[datetime | None]
+    """When a payment of this member was last disputed (a chargeback); staff-only."""
     created_at: Mapped[datetime] = created_at_column()

@@ -30,6 +30,9 @@ class MemberStaffRead(MemberRead):
     """A member as the studio's staff see them, notes included."""
 
     notes: str | None
+    payment_disputed_at: datetime | None = Field(
+        description="When a payment of this member was last disputed (chargeback)"
+    )
 
 
 class MemberUpdate(Patch):

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fitflow.audit import service as audit
 from fitflow.auth.models import User
+from fitflow.kit import time
 from fitflow.kit.pagination import Page, PageParams
 from fitflow.members import repository
 from fitflow.members.errors import AlreadyMember, MemberNotFound
@@ -37,7 +38,9 @@ def _as_seen_by_member(member: Member, user: User) -> MemberRead:
 
 
 def _as_seen_by_staff(member: Member, user: User) -> MemberStaffRead:
-    return MemberStaffRead(**_fields(member, user), notes=member.notes)
+    return MemberStaffRead(
+        **_fields(member, user), notes=member.notes, payment_disputed_at=member.payment_disputed_at
+    )
 
 
 async def join(session: AsyncSession, user: User, organization_id: uuid.UUID) -> MemberRead:
@@ -148,3 +151,13 @@ async def email_of(
     """Where to write to a member, for notices."""
     found = await repository.with_user(session, organization_id, member_id)
     return found[1].email if found else None
+
+
+async def note_payment_dispute(
+    session: AsyncSession, organization_id: uuid.UUID, member_id: uuid.UUID
+) -> None:
+    """Flag the member for staff: one of their payments is disputed."""
+    found = await repository.with_user(session, organization_id, member_id)
+    if found is not None:
+        found[0].payment_disputed_at = time.now()
+        await session.flush()

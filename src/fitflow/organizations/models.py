@@ -15,6 +15,7 @@ class Organization(Base):
     """A studio: the tenant every other table is scoped by."""
 
     __tablename__ = "organizations"
+    __table_args__ = (CheckConstraint("tax_rate_bp BETWEEN 0 AND 10000", name="tax_rate_bp"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
     slug: Mapped[str] = mapped_column(String(63), unique=True)
@@ -26,6 +27,12 @@ class Organization(Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     address: Mapped[str | None] = mapped_column(String(500))
     website: Mapped[str | None] = mapped_column(String(500))
+    legal_name: Mapped[str | None] = mapped_column(String(200))
+    """The name invoices carry; the studio's name when unset."""
+    tax_id: Mapped[str | None] = mapped_column(String(50))
+    tax_rate_bp: Mapped[int] = mapped_column(default=0, server_default="0")
+    """The tax included in the studio's prices, in basis points (1900 = 19%)."""
+    invoice_footer: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = created_at_column()
 
 

@@ -45,6 +45,8 @@ class Action(StrEnum):
     sell_at_desk = "sell_at_desk"
     view_orders = "view_orders"
     refund_orders = "refund_orders"
+    view_invoices = "view_invoices"
+    view_revenue = "view_revenue"
     manage_schedule = "manage_schedule"
     schedule_sessions = "schedule_sessions"
     view_attendees = "view_attendees"
@@ -67,6 +69,8 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.sell_at_desk: Role.receptionist,
     Action.view_orders: Role.receptionist,
     Action.refund_orders: Role.admin,
+    Action.view_invoices: Role.receptionist,
+    Action.view_revenue: Role.admin,
     Action.manage_schedule: Role.admin,
     Action.schedule_sessions: Role.trainer,
     Action.view_attendees: Role.trainer,

@@ -8,7 +8,15 @@ from functools import cache
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from fitflow.auth.schemas import UserRead
 from fitflow.kit.money import is_currency
@@ -52,6 +60,7 @@ Timezone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_va
 Currency = Annotated[str, Field(min_length=3, max_length=3), AfterValidator(_valid_currency)]
 Phone = Annotated[str, Field(min_length=3, max_length=40, pattern=r"^[0-9+() .-]+$")]
 Url = Annotated[str, Field(max_length=500, pattern=r"^https?://\S+$")]
+TaxId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 
 
 class OrganizationCreate(Strict):
@@ -62,7 +71,7 @@ class OrganizationCreate(Strict):
 
 
 class OrganizationUpdate(Patch):
-    not_nullable = frozenset({"name", "timezone", "currency", "policy"})
+    not_nullable = frozenset({"name", "timezone", "currency", "policy", "tax_rate_bp"})
 
     name: Name | None = None
     timezone: Timezone | None = None
@@ -71,6 +80,10 @@ class OrganizationUpdate(Patch):
     phone: Phone | None = None
     address: Annotated[str, Field(max_length=500)] | None = None
     website: Url | None = None
+    legal_name: Name | None = None
+    tax_id: TaxId | None = None
+    tax_rate_bp: Annotated[int, Field(ge=0, le=10_000, description="1900 = 19%")] | None = None
+    invoice_footer: Annotated[str, Field(max_length=500)] | None = None
     policy: PolicyUpdate | None = None
 
 
@@ -86,6 +99,10 @@ class OrganizationRead(BaseModel):
     phone: str | None
     address: str | None
     website: str | None
+    legal_name: str | None
+    tax_id: str | None
+    tax_rate_bp: int = Field(description="Tax included in prices, in basis points (1900 = 19%)")
+    invoice_footer: str | None
     policy: Policy
     created_at: datetime
 

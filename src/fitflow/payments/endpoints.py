@@ -18,6 +18,7 @@ from fitflow.payments.errors import (
     IntroOfferUsed,
     OrderInUse,
     OrderNotFound,
+    OrderNotPaid,
     OrderNotVoidable,
     OrderVoided,
     PlanNotOnSale,
@@ -57,7 +58,7 @@ async def get_order(order_id: uuid.UUID, caller: Caller, session: Session) -> Or
 
 
 @router.post("/orgs/{org}/orders/{order_id}/refund")
-@raises(PermissionDenied, OrderNotFound, OrderVoided, RefundTooLarge)
+@raises(PermissionDenied, OrderNotFound, OrderVoided, OrderNotPaid, RefundTooLarge)
 async def refund_order(
     order_id: uuid.UUID, body: RefundCreate, caller: Caller, session: Session
 ) -> OrderRead:

@@ -35,3 +35,31 @@ class OrderInUse(Conflict):
 class OrderVoided(Conflict):
     code = "order_voided"
     message = "This order was voided."
+
+
+class OnlinePaymentsUnavailable(Conflict):
+    code = "online_payments_unavailable"
+    message = "This studio does not take online payments yet; pay at the desk."
+
+
+class PaymentProviderError(AppError):
+    status = 502
+    code = "payment_provider_error"
+    message = "The payment provider could not be reached or refused the request; try again."
+
+
+class InvalidWebhook(AppError):
+    status = 400
+    code = "invalid_webhook_signature"
+    message = "The event's signature is missing, wrong or too old."
+
+
+class WebhookTooLarge(AppError):
+    status = 413
+    code = "webhook_too_large"
+    message = "The event is larger than any event this endpoint accepts."
+
+
+class OrderNotPaid(Conflict):
+    code = "order_not_paid"
+    message = "This order has not been paid, so there is nothing to refund."

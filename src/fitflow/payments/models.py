@@ -2,14 +2,28 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fitflow.kit.db import Base, created_at_column, uuid_pk
 
-ORDER_STATUSES = ("paid", "partially_refunded", "refunded", "voided")
-METHODS = ("cash", "card_terminal")
+ORDER_STATUSES = (
+    "pending",
+    "paid",
+    "partially_refunded",
+    "refunded",
+    "voided",
+    "expired",
+    "failed",
+)
+METHODS = ("cash", "card_terminal", "online")
+PROVIDERS = ("desk", "stripe")
+FLAGS = ("amount_mismatch", "disputed", "refund_failed")
+REFUND_STATUSES = ("pending", "succeeded", "failed")
+REFUND_ORIGINS = ("staff", "provider")
 
 
 class Order(Base):
@@ -20,20 +34,29 @@ class Order(Base):
     __table_args__ = (
         CheckConstraint(f"status IN {ORDER_STATUSES!r}", name="status"),
         CheckConstraint(f"method IN {METHODS!r}", name="method"),
+        CheckConstraint(f"provider IN {PROVIDERS!r}", name="provider"),
+        CheckConstraint(f"flag IS NULL OR flag IN {FLAGS!r}", name="flag"),
+        CheckConstraint(
+            "(status IN ('pending', 'expired', 'failed')) = (paid_at IS NULL)",
+            name="paid_at_when_paid",
+        ),
         CheckConstraint("amount_minor >= 0", name="amount_not_negative"),
         CheckConstraint(
             "refunded_minor >= 0 AND refunded_minor <= amount_minor", name="refund_in_range"
         ),
         Index(None, "organization_id", "created_at", "id"),
         Index(None, "organization_id", "member_id", "created_at"),
-        # An intro offer is sold once per member; a voided sale does not count.
+        # An intro offer is sold once per member; a voided sale or a checkout that was
+        # never paid does not count.
         Index(
             "uq_orders_one_intro_offer_per_member",
             "organization_id",
             "member_id",
             unique=True,
-            postgresql_where=text("intro_offer AND status <> 'voided'"),
+            postgresql_where=text("intro_offer AND status NOT IN ('voided', 'expired', 'failed')"),
         ),
+        Index("uq_orders_checkout_ref", "provider", "checkout_ref", unique=True),
+        Index("ix_orders_payment_ref", "provider", "payment_ref"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -48,6 +71,7 @@ class Order(Base):
     currency: Mapped[str] = mapped_column(String(3))
     intro_offer: Mapped[bool]
     method: Mapped[str] = mapped_column(String(20))
+    provider: Mapped[str] = mapped_column(String(10), default="desk", server_default="desk")
     status: Mapped[str] = mapped_column(String(20), default="paid")
     refunded_minor: Mapped[int] = mapped_column(default=0)
     note: Mapped[str | None] = mapped_column(Text)
@@ -60,7 +84,21 @@ class Order(Base):
     granted_lot_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("credit_lots.id", ondelete="RESTRICT")
     )
-    paid_at: Mapped[datetime]
+    paid_at: Mapped[datetime | None]
+    booking_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("bookings.id", ondelete="SET NULL")
+    )
+    """The held spot a drop-in bought online pays for."""
+    checkout_ref: Mapped[str | None] = mapped_column(String(255))
+    """The provider's checkout (a Stripe Checkout Session id)."""
+    checkout_url: Mapped[str | None] = mapped_column(Text)
+    checkout_expires_at: Mapped[datetime | None]
+    payment_ref: Mapped[str | None] = mapped_column(String(255))
+    """The provider's payment (a Stripe PaymentIntent id), once paid."""
+    flag: Mapped[str | None] = mapped_column(String(20))
+    """Why staff must look at this order; nothing is granted for an amount mismatch."""
+    flag_detail: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    flagged_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at_column()
 
 
@@ -70,6 +108,9 @@ class OrderRefund(Base):
     __tablename__ = "order_refunds"
     __table_args__ = (
         CheckConstraint("kind IN ('refund', 'void')", name="kind"),
+        CheckConstraint(f"status IN {REFUND_STATUSES!r}", name="status"),
+        CheckConstraint(f"origin IN {REFUND_ORIGINS!r}", name="origin"),
+        Index("uq_order_refunds_provider_ref", "provider_ref", unique=True),
         CheckConstraint("amount_minor >= 0", name="amount_not_negative"),
         CheckConstraint("revoked_units >= 0", name="revoked_not_negative"),
         Index(None, "order_id", "created_at"),
@@ -90,4 +131,38 @@ class OrderRefund(Base):
     actor_user_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
+    status: Mapped[str] = mapped_column(String(10), default="succeeded", server_default="succeeded")
+    """A refund through a provider is pending until the provider has made it."""
+    origin: Mapped[str] = mapped_column(String(10), default="staff", server_default="staff")
+    """`provider`: made outside FitFlow (in Stripe's dashboard) and learnt from a webhook."""
+    provider_ref: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = created_at_column()
+
+
+class PaymentEvent(Base):
+    """A provider's webhook event, stored once by its id before it is handled by a job.
+    Not scoped to a studio when it arrives: the handler finds the studio from the event."""
+
+    __tablename__ = "payment_events"
+    __table_args__ = (
+        CheckConstraint(
+            "outcome IS NULL OR outcome IN ('applied', 'ignored', 'flagged', 'refunded')",
+            name="outcome",
+        ),
+        Index(None, "received_at"),
+        Index(None, "organization_id", "received_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(10))
+    type: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    """When the provider created the event (orders state by it, not by arrival)."""
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    received_at: Mapped[datetime] = created_at_column()
+    organization_id: Mapped[uuid.UUID | None]
+    """The studio the event names; not a foreign key, since an event may name a studio
+    (or order) that no longer exists, and must still be kept."""
+    handled_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(10))
+    detail: Mapped[str | None] = mapped_column(Text)

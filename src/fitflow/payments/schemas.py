@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -39,6 +39,12 @@ class RefundRead(BaseModel):
         description="Where the order's membership now ends, when the refund cut it short"
     )
     actor_user_id: uuid.UUID | None
+    status: Literal["pending", "succeeded", "failed"] = Field(
+        description="A refund through Stripe is pending until Stripe has made it"
+    )
+    origin: Literal["staff", "provider"] = Field(
+        description="`provider`: made in Stripe's dashboard, learnt from its event"
+    )
     created_at: datetime
 
 
@@ -53,13 +59,42 @@ class OrderRead(BaseModel):
     amount_minor: int
     currency: str
     intro_offer: bool
-    method: Literal["cash", "card_terminal"]
-    status: Literal["paid", "partially_refunded", "refunded", "voided"]
+    method: Literal["cash", "card_terminal", "online"]
+    provider: Literal["desk", "stripe"]
+    status: Literal[
+        "pending", "paid", "partially_refunded", "refunded", "voided", "expired", "failed"
+    ] = Field(description="`pending`: an online checkout not paid yet")
     refunded_minor: int
+    flag: Literal["amount_mismatch", "disputed", "refund_failed"] | None = Field(
+        description="Why staff should look at this order"
+    )
+    flag_detail: dict[str, Any] | None = Field(description="What the flag is about")
+    payment_ref: str | None = Field(description="The provider's payment (Stripe PaymentIntent)")
     note: str | None
     granted_membership_id: uuid.UUID | None
     granted_lot_id: uuid.UUID | None
     created_by_user_id: uuid.UUID | None
-    paid_at: datetime
+    paid_at: datetime | None
     created_at: datetime
     refunds: list[RefundRead] = []
+
+
+class CheckoutCreate(Strict):
+    success_url: str | None = Field(
+        None,
+        max_length=2000,
+        pattern=r"^https?://",
+        description="Where Stripe sends the member after paying (default: the studio's page)",
+    )
+    cancel_url: str | None = Field(None, max_length=2000, pattern=r"^https?://")
+
+
+class CheckoutRead(BaseModel):
+    order_id: uuid.UUID
+    checkout_url: str = Field(description="Stripe's payment page; send the member there")
+    expires_at: datetime = Field(description="When the payment page closes unpaid")
+
+
+class WebhookReceived(BaseModel):
+    received: bool = True
+    duplicate: bool = Field(description="The event had already been received")

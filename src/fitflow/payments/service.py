@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fitflow.audit import service as audit
 from fitflow.credits import service as credits
+from fitflow.invoices import service as invoices
 from fitflow.kit import time
 from fitflow.kit.pagination import Page, PageParams
 from fitflow.kit.source import Source
@@ -47,9 +49,7 @@ async def sell_at_desk(
     is the plan's, snapshotted; an intro offer sells once per member."""
     require(actor, Action.sell_at_desk)
     await members.ensure_member(session, organization.id, body.member_id)
-    plan = await plans.plan_by_id(session, organization.id, body.plan_id)
-    if plan.archived_at is not None:
-        raise PlanNotOnSale()
+    plan = await plan_on_sale(session, organization.id, body.plan_id)
     now = time.now()
     member = await coverage.holds_membership(session, organization.id, body.member_id, now)
     order = Order(
@@ -67,14 +67,9 @@ async def sell_at_desk(
         created_by_user_id=actor.user_id,
         paid_at=now,
     )
-    try:
-        async with session.begin_nested():
-            await repository.add(session, order)
-    except IntegrityError as exc:
-        if _constraint_of(exc) != INTRO_OFFER_INDEX:
-            raise
-        raise IntroOfferUsed() from exc
-    await _grant(session, organization, order, plan)
+    await insert_order(session, order)
+    await grant_order(session, organization, order, plan, at=now)
+    await invoices.issue_for_order(session, order)
     await audit.record(
         session,
         "order.created",
@@ -87,12 +82,35 @@ async def sell_at_desk(
     return await read(session, order)
 
 
-async def _grant(
-    session: AsyncSession, organization: Organization, order: Order, plan: Plan
+async def plan_on_sale(
+    session: AsyncSession, organization_id: uuid.UUID, plan_id: uuid.UUID
+) -> Plan:
+    """The plan, unless it is archived (409 `plan_not_on_sale`)."""
+    plan = await plans.plan_by_id(session, organization_id, plan_id)
+    if plan.archived_at is not None:
+        raise PlanNotOnSale()
+    return plan
+
+
+async def insert_order(session: AsyncSession, order: Order) -> None:
+    """Write a new order; a second intro offer for the member is 409
+    `intro_offer_already_used`."""
+    try:
+        async with session.begin_nested():
+            await repository.add(session, order)
+    except IntegrityError as exc:
+        if _constraint_of(exc) != INTRO_OFFER_INDEX:
+            raise
+        raise IntroOfferUsed() from exc
+
+
+async def grant_order(
+    session: AsyncSession, organization: Organization, order: Order, plan: Plan, *, at: datetime
 ) -> None:
-    """Grant what the plan sells, naming the order as the source."""
+    """Grant what the plan sells from `at` (when it was paid), naming the order as the
+    source."""
     if plan.kind == "class_pack":
-        order.granted_lot_id = await _grant_credits(session, organization, order, plan)
+        order.granted_lot_id = await _grant_credits(session, organization, order, plan, at)
     else:
         membership = await memberships.grant(
             session,
@@ -100,21 +118,21 @@ async def _grant(
             member_id=order.member_id,
             plan=plan,
             source=order_source(order),
-            at=order.paid_at,
+            at=at,
         )
         order.granted_membership_id = membership.id
     await session.flush()
 
 
 async def _grant_credits(
-    session: AsyncSession, organization: Organization, order: Order, plan: Plan
+    session: AsyncSession, organization: Organization, order: Order, plan: Plan, at: datetime
 ) -> uuid.UUID:
     """A lot of the pack's credits, expiring at the end of its last local day counted
     from purchase, or (for packs that start on first use) that many days after it."""
     if plan.credit_units is None or plan.validity_days is None:
         raise ValueError("a class pack has credits and a validity")
     from_purchase = plan.validity_starts == "purchase"
-    window = validity_window(order.paid_at, timezone=organization.timezone, days=plan.validity_days)
+    window = validity_window(at, timezone=organization.timezone, days=plan.validity_days)
     lot = await credits.grant(
         session,
         organization_id=organization.id,

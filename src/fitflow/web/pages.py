@@ -35,6 +35,14 @@ async def reset_password(request: Request, token: str = "") -> HTMLResponse:
     return templates.TemplateResponse(request, "reset_password.html", {"token": token})
 
 
+@router.get("/checkout/return", response_class=HTMLResponse)
+async def checkout_return(request: Request, result: str = "success") -> HTMLResponse:
+    """Where Stripe's payment page sends the member back. It claims nothing about the
+    payment: the order changes only when Stripe's event arrives."""
+    paid = result == "success"
+    return templates.TemplateResponse(request, "checkout_return.html", {"paid": paid})
+
+
 @router.get("/dev/outbox", response_class=HTMLResponse)
 async def outbox(request: Request) -> HTMLResponse:
     """The emails kept instead of sent: development only, and only to this machine,

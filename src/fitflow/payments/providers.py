@@ -1,0 +1,46 @@
+"""Which provider handles an order's money: Stripe online, the desk in person."""
+
+from __future__ import annotations
+
+from fitflow.config import get_settings
+from fitflow.payments.errors import OnlinePaymentsUnavailable
+from fitflow.payments.gateway import (
+    CheckoutRequest,
+    CheckoutStarted,
+    PaymentProvider,
+    RefundMade,
+    RefundRequest,
+)
+from fitflow.payments.stripe_gateway import StripeGateway
+
+
+class DeskProvider:
+    """Money taken at the desk: given back at the desk too, so a refund is recorded as
+    made."""
+
+    name = "desk"
+
+    async def start_checkout(self, request: CheckoutRequest) -> CheckoutStarted:
+        raise OnlinePaymentsUnavailable("The desk takes no online checkout.")
+
+    async def refund(self, request: RefundRequest) -> RefundMade:
+        return RefundMade(ref=None, status="succeeded")
+
+
+def provider(name: str) -> PaymentProvider:
+    """The provider that took an order's money."""
+    if name == "desk":
+        return DeskProvider()
+    return online()
+
+
+def online_enabled() -> bool:
+    return get_settings().stripe.enabled
+
+
+def online() -> PaymentProvider:
+    """The online provider, or 409 `online_payments_unavailable` when none is set up."""
+    settings = get_settings().stripe
+    if not settings.enabled:
+        raise OnlinePaymentsUnavailable()
+    return StripeGateway(settings)

@@ -1,0 +1,127 @@
+"""Stripe behind the provider interface: Checkout Sessions, refunds and webhook
+signatures. The only module that talks to Stripe's SDK."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+import stripe
+
+from fitflow.config import StripeSettings
+from fitflow.payments.errors import InvalidWebhook, PaymentProviderError
+from fitflow.payments.gateway import CheckoutRequest, CheckoutStarted, RefundMade, RefundRequest
+
+
+@lru_cache(maxsize=8)
+def _client(secret_key: str, api_base: str | None, timeout: float) -> stripe.StripeClient:
+    addresses: dict[str, str] = {"api": api_base} if api_base else {}
+    return stripe.StripeClient(
+        secret_key,
+        base_addresses=addresses,  # type: ignore[arg-type]
+        http_client=stripe.HTTPXClient(timeout=timeout),
+        max_network_retries=2,
+    )
+
+
+class StripeGateway:
+    name = "stripe"
+
+    def __init__(self, settings: StripeSettings) -> None:
+        if settings.secret_key is None:
+            raise ValueError("Stripe needs a secret key")
+        self.client = _client(
+            settings.secret_key.get_secret_value(), settings.api_base, settings.timeout_seconds
+        )
+
+    async def start_checkout(self, request: CheckoutRequest) -> CheckoutStarted:
+        """A one-time payment Checkout Session for the order. Stripe keeps the order's
+        ids in the session's and the payment's metadata, which its events carry back."""
+        metadata = _metadata(request)
+        params: dict[str, Any] = {
+            "mode": "payment",
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": request.currency.lower(),
+                        "unit_amount": request.amount_minor,
+                        "product_data": {"name": request.description},
+                    },
+                }
+            ],
+            "client_reference_id": str(request.order_id),
+            "metadata": metadata,
+            "payment_intent_data": {"metadata": metadata},
+            "success_url": request.success_url,
+            "cancel_url": request.cancel_url,
+            "expires_at": int(request.expires_at.timestamp()),
+        }
+        if request.customer_email:
+            params["customer_email"] = request.customer_email
+        created = await _call(
+            self.client.v1.checkout.sessions.create_async(
+                params=params,  # type: ignore[arg-type]
+                options={"idempotency_key": f"checkout-{request.order_id}"},
+            )
+        )
+        if not created.url:
+            raise PaymentProviderError("Stripe opened a checkout without a payment page.")
+        return CheckoutStarted(ref=created.id, url=created.url)
+
+    async def refund(self, request: RefundRequest) -> RefundMade:
+        """Refund part or all of a payment. The request's key is Stripe's idempotency key,
+        so a retried job never refunds twice."""
+        params: dict[str, Any] = {"payment_intent": request.payment_ref}
+        if request.amount_minor is not None:
+            params["amount"] = request.amount_minor
+        if request.refund_id is not None:
+            params["metadata"] = {"fitflow_refund_id": str(request.refund_id)}
+        try:
+            made = await self.client.v1.refunds.create_async(
+                params=params,  # type: ignore[arg-type]
+                options={"idempotency_key": request.key},
+            )
+        except stripe.InvalidRequestError:
+            return RefundMade(ref=None, status="failed")
+        except stripe.StripeError as error:
+            raise PaymentProviderError() from error
+        status = made.status or "pending"
+        return RefundMade(ref=made.id, status=_refund_status(status))
+
+
+def _metadata(request: CheckoutRequest) -> dict[str, str]:
+    return {
+        "fitflow_order_id": str(request.order_id),
+        "fitflow_organization_id": str(request.organization_id),
+    }
+
+
+def _refund_status(stripe_status: str) -> str:
+    if stripe_status == "succeeded":
+        return "succeeded"
+    if stripe_status in {"failed", "canceled"}:
+        return "failed"
+    return "pending"
+
+
+async def _call(pending: Any) -> Any:
+    try:
+        return await pending
+    except stripe.StripeError as error:
+        raise PaymentProviderError() from error
+
+
+def verified_event(body: bytes, signature: str, secret: str, tolerance: int) -> dict[str, Any]:
+    """The event in a webhook body, once its signature proves Stripe sent it within
+    `tolerance` seconds; otherwise 400 `invalid_webhook_signature`."""
+    try:
+        payload = body.decode("utf-8")
+        stripe.WebhookSignature.verify_header(payload, signature, secret, tolerance)
+        event: Any = json.loads(payload)
+    except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError) as error:
+        raise InvalidWebhook() from error
+    if not isinstance(event, dict) or not isinstance(event.get("id"), str):
+        raise InvalidWebhook("The event has no id.")
+    return event

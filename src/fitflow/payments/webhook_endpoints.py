@@ -1,0 +1,25 @@
+"""/api/v1/webhooks/stripe: Stripe's events arrive here."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from fitflow.auth.deps import Session
+from fitflow.kit.errors import raises
+from fitflow.kit.unit_of_work import api_router, reads_raw_body
+from fitflow.payments import webhooks
+from fitflow.payments.errors import InvalidWebhook, WebhookTooLarge
+from fitflow.payments.schemas import WebhookReceived
+
+router = api_router("webhooks")
+
+
+@router.post("/webhooks/stripe")
+@raises(InvalidWebhook, WebhookTooLarge)
+@reads_raw_body
+async def stripe_webhook(request: Request, session: Session) -> WebhookReceived:
+    """Stripe's events. The signature is checked on the raw body (300 s tolerance), the
+    event is kept once by its id and a job handles it; the answer comes at once."""
+    body = await request.body()
+    signature = request.headers.get("stripe-signature", "")
+    return await webhooks.receive_stripe(session, body, signature)

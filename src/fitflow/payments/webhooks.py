@@ -1,0 +1,31 @@
+"""Receiving Stripe's webhook: verify, keep once, answer at once; a job does the rest."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fitflow.config import get_settings
+from fitflow.payments import events
+from fitflow.payments.errors import InvalidWebhook, WebhookTooLarge
+from fitflow.payments.schemas import WebhookReceived
+from fitflow.payments.stripe_gateway import verified_event
+
+MAX_BODY_BYTES = 512 * 1024
+
+
+async def receive_stripe(session: AsyncSession, body: bytes, signature: str) -> WebhookReceived:
+    """Keep a Stripe event whose signature (over the raw body, within the tolerance)
+    proves Stripe sent it; 400 and nothing kept otherwise."""
+    settings = get_settings().stripe
+    if len(body) > MAX_BODY_BYTES:
+        raise WebhookTooLarge()
+    if settings.webhook_secret is None:
+        raise InvalidWebhook("No webhook signing secret is configured.")
+    event = verified_event(
+        body,
+        signature,
+        settings.webhook_secret.get_secret_value(),
+        settings.webhook_tolerance_seconds,
+    )
+    kept = await events.keep(session, event)
+    return WebhookReceived(duplicate=not kept)
