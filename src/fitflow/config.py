@@ -118,6 +118,9 @@ class JobSettings(BaseModel):
     instant whether or not this ran."""
     no_show_cron: str = "*/5 * * * *"
     """When confirmed bookings past start + check-in grace become no-shows."""
+    subscription_grace_cron: str = "*/15 * * * *"
+    """When subscriptions whose renewal is still unpaid at the end of the grace period
+    are suspended."""
     membership_tidy_cron: str = "*/15 * * * *"
     """When ended memberships get their recorded status updated and members whose
     membership ends soon are warned (coverage never waits for it)."""

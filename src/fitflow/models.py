@@ -20,7 +20,7 @@ from fitflow.members.models import Member
 from fitflow.memberships.models import Membership, MembershipFreeze
 from fitflow.notifications.models import OutboundEmail
 from fitflow.organizations.models import Organization, StaffMember
-from fitflow.payments.models import Order, OrderRefund
+from fitflow.payments.models import Order, OrderRefund, PaymentEvent, Subscription
 from fitflow.plans.models import Plan
 
 __all__ = [
@@ -47,9 +47,11 @@ __all__ = [
     "Organization",
     "OutboundEmail",
     "PasswordResetToken",
+    "PaymentEvent",
     "Plan",
     "RefreshToken",
     "StaffMember",
+    "Subscription",
     "TokenFamily",
     "TrainerAvailability",
     "User",

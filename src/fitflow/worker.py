@@ -19,6 +19,7 @@ TASK_MODULES = [
     "fitflow.notifications.tasks",
     "fitflow.payments.tasks",
     "fitflow.payments.refund_tasks",
+    "fitflow.payments.subscription_tasks",
     "fitflow.maintenance",
 ]
 QUEUES = ["default", "notifications"]

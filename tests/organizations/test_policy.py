@@ -28,12 +28,14 @@ API_CONTRACT_EXAMPLE: dict[str, Any] = {
     "checkin_grace_seconds": 600,
     "strikes": None,
 }
-# What FitFlow adds to the contract's policy: pricing tiers and membership self-service.
+# What FitFlow adds to the contract's policy: pricing tiers, membership self-service and the
+# grace days of a failed subscription renewal.
 FITFLOW_ADDITIONS: dict[str, Any] = {
     "pricing_tiers": [],
     "max_freeze_days": 30,
     "members_can_freeze": False,
     "members_can_cancel": False,
+    "renewal_grace_days": 7,
 }
 # The full default policy: the contract's example plus FitFlow's additions.
 API_EXAMPLE: dict[str, Any] = {**API_CONTRACT_EXAMPLE, **FITFLOW_ADDITIONS}

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from procrastinate import App
 from procrastinate.jobs import Job
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
 from procrastinate.tasks import Task
@@ -21,6 +22,16 @@ async def defer(session: AsyncSession, task: Task[Any, Any, Any], **task_kwargs:
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     job_id: int = await task.configure(connection=raw.driver_connection).defer_async(**task_kwargs)
+    return job_id
+
+
+async def defer_by_name(session: AsyncSession, app: App, name: str, **task_kwargs: Any) -> int:
+    """`defer` for a task known by its stable name only, so a domain can queue another
+    domain's job without importing it."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    deferrer = app.configure_task(name, allow_unknown=False, connection=raw.driver_connection)
+    job_id: int = await deferrer.defer_async(**task_kwargs)
     return job_id
 
 

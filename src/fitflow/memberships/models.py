@@ -53,6 +53,10 @@ class Membership(Base):
     class_type_ids: Mapped[list[uuid.UUID] | None] = mapped_column(ARRAY(UUID(as_uuid=True)))
     source_type: Mapped[str] = mapped_column(String(40))
     source_id: Mapped[str] = mapped_column(String(80))
+    subscription_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="SET NULL"), index=True
+    )
+    """The subscription that paid this period and renews it."""
     expiry_warned_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at_column()
 

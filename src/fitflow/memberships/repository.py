@@ -122,6 +122,22 @@ async def running_unlimited_for_update(
     return (await session.scalars(locking(query))).all()
 
 
+async def latest_of_subscription(
+    session: AsyncSession, organization_id: uuid.UUID, subscription_id: uuid.UUID
+) -> Membership | None:
+    query = (
+        select(Membership)
+        .where(
+            Membership.organization_id == organization_id,
+            Membership.subscription_id == subscription_id,
+        )
+        .order_by(Membership.valid_from.desc(), Membership.id.desc())
+        .limit(1)
+    )
+    membership: Membership | None = await session.scalar(locking(query))
+    return membership
+
+
 async def freezes_of(
     session: AsyncSession, membership_ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, list[MembershipFreeze]]:

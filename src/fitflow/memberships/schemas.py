@@ -45,4 +45,6 @@ class MembershipRead(BaseModel):
     freeze_days_used: int
     freeze_days_left: int
     freezes: list[FreezeRead]
+    subscription_id: uuid.UUID | None = None
+    """The subscription that renews this membership each period, if any."""
     created_at: datetime

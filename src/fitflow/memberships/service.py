@@ -9,8 +9,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fitflow import worker
 from fitflow.audit import service as audit
-from fitflow.kit import time
+from fitflow.kit import jobs, time
 from fitflow.kit.errors import PermissionDenied
 from fitflow.kit.pagination import Page, PageParams
 from fitflow.kit.source import Source, add_once
@@ -44,6 +45,8 @@ from fitflow.plans.validity import (
 )
 
 MONTHS = {"month": 1, "year": 12}
+SYNC_SUBSCRIPTION = "payments.sync_subscription"
+"""The payments job that pushes a subscription's terms to its provider."""
 
 
 async def grant(
@@ -54,11 +57,13 @@ async def grant(
     plan: Plan,
     source: Source,
     at: datetime,
+    subscription_id: uuid.UUID | None = None,
 ) -> Membership:
     """The membership (unlimited) or pass (drop-in) that `plan` sells, valid from the
     local day of `at`, or for an unlimited one bought early, from the end of the
     member's current one (locked, so two sales queue). Granting again for the same
-    source, even concurrently, returns the first one."""
+    source, even concurrently, returns the first one. `subscription_id` names the
+    subscription that paid it and renews it."""
     existing = await repository.for_source(session, organization.id, source)
     if existing is not None:
         return existing
@@ -87,6 +92,7 @@ async def grant(
         class_type_ids=plan.class_type_ids,
         source_type=source.kind,
         source_id=source.id,
+        subscription_id=subscription_id,
     )
     return await add_once(
         session, membership, lambda: repository.for_source(session, organization.id, source)
@@ -160,6 +166,7 @@ async def freeze(
         membership.valid_until, timezone=timezone, days=body.days
     )
     await _save(session, membership, [*freezes, added], now, timezone, added)
+    await _push_to_subscription(session, membership)
     await _audit(session, actor, membership, "membership.frozen", starts_on=str(starts_on))
     return _read(membership, [*freezes, added], policy, timezone, now)
 
@@ -183,6 +190,7 @@ async def unfreeze(
     if membership.cancel_at is not None:  # a cancellation at period end follows the end
         membership.cancel_at = min(membership.cancel_at, membership.valid_until)
     await _save(session, membership, freezes, now, timezone)
+    await _push_to_subscription(session, membership)
     await _audit(session, actor, membership, "membership.unfrozen", days_returned=unused)
     return _read(membership, freezes, policy, timezone, now)
 
@@ -213,6 +221,7 @@ async def cancel(
         if running is not None:
             _end_freeze(running, local_day(now, timezone), now)
     await _save(session, membership, freezes, now, timezone)
+    await _push_to_subscription(session, membership)
     await _audit(
         session,
         actor,
@@ -252,6 +261,7 @@ def _read(
         freezes=[
             FreezeRead(starts_on=f.starts_on, ends_on=f.ends_on, days=f.days) for f in freezes
         ],
+        subscription_id=membership.subscription_id,
         created_at=membership.created_at,
     )
 
@@ -336,6 +346,15 @@ async def _save(
     await repository.add(session, membership, *added)
 
 
+async def _push_to_subscription(session: AsyncSession, membership: Membership) -> None:
+    """A membership a subscription renews: the provider learns of the change (its end,
+    its cancellation) from a job that runs once this transaction commits."""
+    if membership.subscription_id is not None:
+        await jobs.defer_by_name(
+            session, worker.app, SYNC_SUBSCRIPTION, subscription_id=str(membership.subscription_id)
+        )
+
+
 async def _audit(
     session: AsyncSession, actor: Actor, membership: Membership, action: str, **data: object
 ) -> None:
@@ -379,3 +398,39 @@ async def window_of(
     if membership is None:
         raise MembershipNotFound()
     return membership.valid_from, membership.valid_until, membership.classes_used
+
+
+async def latest_of_subscription(
+    session: AsyncSession, organization_id: uuid.UUID, subscription_id: uuid.UUID
+) -> Membership | None:
+    """The last period a subscription paid for, locked."""
+    return await repository.latest_of_subscription(session, organization_id, subscription_id)
+
+
+async def move_end(
+    session: AsyncSession, organization: Organization, membership: Membership, ends_at: datetime
+) -> None:
+    """Set where a subscription's period ends: out to the end of a grace period while a
+    renewal is unpaid, back to the paid end when the renewal arrives. The caller holds
+    the membership locked (`latest_of_subscription`)."""
+    membership.valid_until = ends_at
+    if membership.cancel_at is not None:
+        membership.cancel_at = min(membership.cancel_at, ends_at)
+    freezes = (await repository.freezes_of(session, [membership.id])).get(membership.id, [])
+    await _save(session, membership, freezes, time.now(), organization.timezone)
+
+
+async def end_with_period(
+    session: AsyncSession, organization: Organization, membership: Membership, *, ends: bool
+) -> None:
+    """Mark a subscription's period as its last (the subscription will not renew), or
+    lift that again; a cancellation before the period's end stays. The caller holds the
+    membership locked."""
+    if ends:
+        membership.cancel_at = min(
+            membership.cancel_at or membership.valid_until, membership.valid_until
+        )
+    elif membership.cancel_at == membership.valid_until:
+        membership.cancel_at = None
+    freezes = (await repository.freezes_of(session, [membership.id])).get(membership.id, [])
+    await _save(session, membership, freezes, time.now(), organization.timezone)

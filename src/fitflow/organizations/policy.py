@@ -93,6 +93,9 @@ class Policy(Strict):
     max_freeze_days: int = Field(30, ge=0, le=366)
     members_can_freeze: bool = False
     members_can_cancel: bool = False
+    renewal_grace_days: int = Field(7, ge=0, le=60)
+    """How long a member whose subscription renewal failed keeps booking before the
+    membership is suspended."""
 
     @model_validator(mode="after")
     def _pricing_tiers_do_not_overlap(self) -> Policy:
@@ -137,6 +140,7 @@ class PolicyUpdate(Strict):
     max_freeze_days: int | None = Field(None, ge=0, le=366)
     members_can_freeze: bool | None = None
     members_can_cancel: bool | None = None
+    renewal_grace_days: int | None = Field(None, ge=0, le=60)
 
 
 def merged(current: Policy, update: PolicyUpdate) -> Policy:

@@ -23,7 +23,7 @@ from fitflow.memberships import coverage
 from fitflow.organizations.models import Organization
 from fitflow.organizations.permissions import Actor
 from fitflow.payments import providers, repository
-from fitflow.payments.errors import PaymentProviderError
+from fitflow.payments.errors import AlreadySubscribed, PaymentProviderError
 from fitflow.payments.gateway import CheckoutRequest, PaymentProvider
 from fitflow.payments.models import Order
 from fitflow.payments.schemas import CheckoutCreate, CheckoutRead
@@ -44,11 +44,17 @@ async def start_plan_checkout(
     body: CheckoutCreate,
 ) -> CheckoutRead:
     """Open the provider's payment page for a plan, for the caller as a member (anyone
-    else: 404 `member_not_found`). An open checkout of the same plan is handed back
-    instead of a second one, so a member who comes back is never asked to pay twice."""
+    else: 404 `member_not_found`): one payment, or a subscription for a plan billed each
+    period (409 `already_subscribed` while the member has one that still charges). An
+    open checkout of the same plan is handed back instead of a second one, so a member
+    who comes back is never asked to pay twice."""
     member_id = await members.own_member_id(session, actor)
     plan = await plan_on_sale(session, organization.id, plan_id)
     provider = providers.online()
+    if plan.billing_period and await repository.live_subscription_of(
+        session, organization.id, member_id
+    ):
+        raise AlreadySubscribed()
     now = time.now()
     reusable = await repository.open_checkout(
         session, organization.id, member_id, plan.id, open_after=now + REUSE_MARGIN
@@ -56,7 +62,9 @@ async def start_plan_checkout(
     if reusable is not None:
         return _read(reusable)
     order = await _pending_order(session, organization, member_id, plan, actor.user_id)
-    return await _open(session, provider, organization, order, body, now=now)
+    return await _open(
+        session, provider, organization, order, body, now=now, billing=plan.billing_period
+    )
 
 
 async def start_hold_checkout(
@@ -134,8 +142,10 @@ async def _open(
     body: CheckoutCreate,
     *,
     now: datetime,
+    billing: str | None = None,
 ) -> CheckoutRead:
-    """Open the provider's checkout for a pending order and record it."""
+    """Open the provider's checkout for a pending order and record it; `billing` (the
+    plan's billing period) makes it a subscription."""
     expires_at = now + timedelta(minutes=get_settings().stripe.checkout_minutes)
     started = await provider.start_checkout(
         CheckoutRequest(
@@ -148,6 +158,7 @@ async def _open(
             success_url=body.success_url or _return_url("success"),
             cancel_url=body.cancel_url or _return_url("cancelled"),
             expires_at=expires_at,
+            billing_period=billing,
         )
     )
     order.checkout_ref, order.checkout_url = started.ref, started.url

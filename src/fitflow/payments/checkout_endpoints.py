@@ -13,6 +13,7 @@ from fitflow.members.errors import MemberNotFound
 from fitflow.organizations.deps import Caller
 from fitflow.payments import checkout
 from fitflow.payments.errors import (
+    AlreadySubscribed,
     IntroOfferUsed,
     OnlinePaymentsUnavailable,
     PaymentProviderError,
@@ -30,15 +31,17 @@ router = api_router("orders")
     PlanNotFound,
     PlanNotOnSale,
     IntroOfferUsed,
+    AlreadySubscribed,
     OnlinePaymentsUnavailable,
     PaymentProviderError,
 )
 async def start_checkout(
     plan_id: uuid.UUID, body: CheckoutCreate, caller: Caller, session: Session
 ) -> CheckoutRead:
-    """Open Stripe's payment page for a plan (a member, for themselves). The order is
-    unpaid until Stripe reports the payment; an open checkout of the same plan is
-    returned again rather than a second one."""
+    """Open Stripe's payment page for a plan (a member, for themselves); a plan billed
+    each period starts a subscription. The order is unpaid until Stripe reports the
+    payment; an open checkout of the same plan is returned again rather than a second
+    one."""
     return await checkout.start_plan_checkout(
         session, caller.actor, caller.organization, plan_id, body
     )

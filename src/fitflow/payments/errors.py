@@ -42,6 +42,11 @@ class OnlinePaymentsUnavailable(Conflict):
     message = "This studio does not take online payments yet; pay at the desk."
 
 
+class AlreadySubscribed(Conflict):
+    code = "already_subscribed"
+    message = "You already have a subscription that renews; cancel it before starting another."
+
+
 class PaymentProviderError(AppError):
     status = 502
     code = "payment_provider_error"

@@ -22,6 +22,9 @@ class CheckoutRequest:
     success_url: str
     cancel_url: str
     expires_at: datetime
+    billing_period: str | None = None
+    """`month` or `year`: a subscription that charges the amount each period; None: one
+    payment."""
 
 
 @dataclass(frozen=True)
@@ -49,12 +52,27 @@ class RefundMade:
     """`succeeded`, `pending` (the provider finishes it later) or `failed`."""
 
 
+@dataclass(frozen=True)
+class SubscriptionTerms:
+    """What FitFlow wants of a subscription at its provider, all of it at once, so that
+    pushing the same terms again changes nothing."""
+
+    ref: str
+    cancel_now: bool
+    cancel_at_period_end: bool
+    next_charge_at: datetime | None
+    """When the next period is to be charged: the end of the paid membership, which a
+    freeze pushes back. None: leave the provider's schedule alone."""
+
+
 class PaymentProvider(Protocol):
     name: str
 
     async def start_checkout(self, request: CheckoutRequest) -> CheckoutStarted: ...
 
     async def refund(self, request: RefundRequest) -> RefundMade: ...
+
+    async def update_subscription(self, terms: SubscriptionTerms) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -88,3 +106,26 @@ class DisputeSeen:
     closed: bool
     amount_minor: int
     reason: str | None
+
+
+@dataclass(frozen=True)
+class InvoiceSeen:
+    """A subscription's invoice: the first period's or a renewal's."""
+
+    ref: str
+    subscription_ref: str
+    customer_ref: str | None
+    payment_ref: str | None
+    amount_minor: int
+    currency: str
+    renewal: bool
+
+
+@dataclass(frozen=True)
+class SubscriptionSeen:
+    ref: str
+    status: str
+    """The provider's own word: `active`, `past_due`, `unpaid`, `canceled`, ..."""
+    cancel_at_period_end: bool
+    at: datetime
+    """When the provider said so (its event's time)."""

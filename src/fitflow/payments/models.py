@@ -24,6 +24,7 @@ PROVIDERS = ("desk", "stripe")
 FLAGS = ("amount_mismatch", "disputed", "refund_failed")
 REFUND_STATUSES = ("pending", "succeeded", "failed")
 REFUND_ORIGINS = ("staff", "provider")
+SUBSCRIPTION_STATUSES = ("active", "past_due", "suspended", "cancelled")
 
 
 class Order(Base):
@@ -56,6 +57,7 @@ class Order(Base):
             postgresql_where=text("intro_offer AND status NOT IN ('voided', 'expired', 'failed')"),
         ),
         Index("uq_orders_checkout_ref", "provider", "checkout_ref", unique=True),
+        Index("uq_orders_invoice_ref", "provider", "invoice_ref", unique=True),
         Index("ix_orders_payment_ref", "provider", "payment_ref"),
     )
 
@@ -95,6 +97,12 @@ class Order(Base):
     checkout_expires_at: Mapped[datetime | None]
     payment_ref: Mapped[str | None] = mapped_column(String(255))
     """The provider's payment (a Stripe PaymentIntent id), once paid."""
+    subscription_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="RESTRICT")
+    )
+    """The subscription this order started or renewed."""
+    invoice_ref: Mapped[str | None] = mapped_column(String(255))
+    """The provider's invoice a renewal paid (a Stripe Invoice id)."""
     flag: Mapped[str | None] = mapped_column(String(20))
     """Why staff must look at this order; nothing is granted for an amount mismatch."""
     flag_detail: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
@@ -166,3 +174,42 @@ class PaymentEvent(Base):
     handled_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(10))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class Subscription(Base):
+    """A member's recurring payment for an unlimited plan at a provider. Each period the
+    provider collects becomes an order and a membership; FitFlow's membership changes
+    (cancel, freeze) are pushed to the provider, and the provider's news pulled back.
+
+    A renewal that fails opens a grace period: the latest membership is extended to
+    `grace_until` and its paid end kept in `paid_until`; past the grace the subscription
+    is suspended. A renewal paid later takes the grace back into the new period."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        CheckConstraint(f"status IN {SUBSCRIPTION_STATUSES!r}", name="status"),
+        CheckConstraint("(grace_until IS NULL) = (paid_until IS NULL)", name="grace_has_paid_end"),
+        Index("uq_subscriptions_provider_ref", "provider", "provider_ref", unique=True),
+        Index(None, "organization_id", "member_id"),
+        Index(None, "status", "grace_until"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE")
+    )
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plans.id", ondelete="RESTRICT"))
+    provider: Mapped[str] = mapped_column(String(10))
+    provider_ref: Mapped[str] = mapped_column(String(255))
+    customer_ref: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    cancel_at_period_end: Mapped[bool] = mapped_column(default=False)
+    grace_until: Mapped[datetime | None]
+    paid_until: Mapped[datetime | None]
+    """Where the latest membership ended before a grace period extended it."""
+    provider_updated_at: Mapped[datetime | None]
+    """When the provider created the newest state event applied; older ones are ignored."""
+    suspended_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = created_at_column()

@@ -10,6 +10,7 @@ from fitflow.payments.gateway import (
     PaymentProvider,
     RefundMade,
     RefundRequest,
+    SubscriptionTerms,
 )
 from fitflow.payments.stripe_gateway import StripeGateway
 
@@ -25,6 +26,9 @@ class DeskProvider:
 
     async def refund(self, request: RefundRequest) -> RefundMade:
         return RefundMade(ref=None, status="succeeded")
+
+    async def update_subscription(self, terms: SubscriptionTerms) -> None:
+        raise OnlinePaymentsUnavailable("The desk keeps no subscriptions.")
 
 
 def provider(name: str) -> PaymentProvider:

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fitflow.kit.db import locking
 from fitflow.kit.pagination import PageParams, keyset_page
-from fitflow.payments.models import Order, OrderRefund, PaymentEvent
+from fitflow.payments.models import Order, OrderRefund, PaymentEvent, Subscription
 
 
-async def add(session: AsyncSession, *rows: Order | OrderRefund) -> None:
+async def add(session: AsyncSession, *rows: Order | OrderRefund | Subscription) -> None:
     session.add_all(rows)
     await session.flush()
 
@@ -156,3 +156,72 @@ async def event_for_update(session: AsyncSession, event_id: str) -> PaymentEvent
         select(PaymentEvent).where(PaymentEvent.id == event_id).with_for_update()
     )
     return found
+
+
+async def subscription_by_ref(
+    session: AsyncSession, provider: str, provider_ref: str
+) -> Subscription | None:
+    """A subscription by the provider's id, locked."""
+    query = select(Subscription).where(
+        Subscription.provider == provider, Subscription.provider_ref == provider_ref
+    )
+    found: Subscription | None = await session.scalar(locking(query))
+    return found
+
+
+async def subscription_by_id(
+    session: AsyncSession, subscription_id: uuid.UUID, *, lock: bool = False
+) -> Subscription | None:
+    query = select(Subscription).where(Subscription.id == subscription_id)
+    found: Subscription | None = await session.scalar(locking(query, lock))
+    return found
+
+
+async def live_subscription_of(
+    session: AsyncSession, organization_id: uuid.UUID, member_id: uuid.UUID
+) -> Subscription | None:
+    """The member's subscription that still charges (active or in its grace period)."""
+    found: Subscription | None = await session.scalar(
+        select(Subscription)
+        .where(
+            Subscription.organization_id == organization_id,
+            Subscription.member_id == member_id,
+            Subscription.status.in_(("active", "past_due")),
+        )
+        .limit(1)
+    )
+    return found
+
+
+async def by_invoice_ref(session: AsyncSession, provider: str, invoice_ref: str) -> Order | None:
+    found: Order | None = await session.scalar(
+        select(Order).where(Order.provider == provider, Order.invoice_ref == invoice_ref)
+    )
+    return found
+
+
+async def first_order_of(session: AsyncSession, subscription: Subscription) -> Order | None:
+    """The order whose checkout started the subscription (not locked: the order is taken
+    before the subscription, never after)."""
+    query = (
+        select(Order)
+        .where(
+            Order.organization_id == subscription.organization_id,
+            Order.subscription_id == subscription.id,
+            Order.invoice_ref.is_(None),
+        )
+        .limit(1)
+    )
+    found: Order | None = await session.scalar(query)
+    return found
+
+
+async def past_grace_ids(session: AsyncSession, at: datetime, batch: int) -> list[uuid.UUID]:
+    """Subscriptions still unpaid when their grace period ended by `at`."""
+    rows = await session.scalars(
+        select(Subscription.id)
+        .where(Subscription.status == "past_due", Subscription.grace_until <= at)
+        .order_by(Subscription.grace_until)
+        .limit(batch)
+    )
+    return list(rows)

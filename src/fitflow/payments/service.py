@@ -119,6 +119,7 @@ async def grant_order(
             plan=plan,
             source=order_source(order),
             at=at,
+            subscription_id=order.subscription_id,
         )
         order.granted_membership_id = membership.id
     await session.flush()

@@ -42,11 +42,11 @@ async def settle(session: AsyncSession, order: Order, payment: PaymentSeen) -> H
         order.payment_ref = payment.payment_ref
         await return_whole(session, order, payment.payment_ref, reason="amount mismatch")
         return Handled("flagged", "amount or currency differs from the order")
-    organization = await _organization(session, order)
+    organization = await organization_of(session, order)
     order.status, order.paid_at, order.payment_ref = "paid", time.now(), payment.payment_ref
     plan = await plans.plan_by_id(session, order.organization_id, order.plan_id)
     await grant_order(session, organization, order, plan, at=order.paid_at)
-    await _record(session, order, "order.paid", {"payment_ref": payment.payment_ref})
+    await record(session, order, "order.paid", {"payment_ref": payment.payment_ref})
     if order.booking_id is not None and not await paid_holds.book_paid_hold(
         session, organization, order.booking_id, order.member_id
     ):
@@ -54,7 +54,7 @@ async def settle(session: AsyncSession, order: Order, payment: PaymentSeen) -> H
         return Handled("refunded", "no spot left for the class it paid for")
     # Last: the invoice takes the studio's counter lock until the transaction ends.
     await invoices.issue_for_order(session, order)
-    await _tell_member(session, organization, order, "Payment received", _receipt(order))
+    await tell_member(session, organization, order, "Payment received", receipt(order))
     return Handled("applied")
 
 
@@ -76,7 +76,7 @@ async def _refund_unused(session: AsyncSession, organization: Organization, orde
         f"Your payment for {order.description} arrived after your held spot had been "
         "released, and the class has no spot left. We are refunding it to you in full."
     )
-    await _tell_member(session, organization, order, "Your payment is being refunded", body)
+    await tell_member(session, organization, order, "Your payment is being refunded", body)
 
 
 async def close_unpaid(session: AsyncSession, order: Order, status: str) -> Handled:
@@ -85,13 +85,13 @@ async def close_unpaid(session: AsyncSession, order: Order, status: str) -> Hand
     if order.status != "pending" or order.payment_ref is not None:
         return Handled("ignored", f"order is {order.status}")
     order.status = status
-    await _record(session, order, f"order.checkout_{status}", {})
+    await record(session, order, f"order.checkout_{status}", {})
     return Handled("applied")
 
 
 async def note_failed_attempt(session: AsyncSession, order: Order, message: str) -> Handled:
     """A card was declined on the payment page; the checkout stays open for another try."""
-    await _record(session, order, "order.payment_attempt_failed", {"message": message[:500]})
+    await record(session, order, "order.payment_attempt_failed", {"message": message[:500]})
     return Handled("applied")
 
 
@@ -99,7 +99,7 @@ async def record_refunds(session: AsyncSession, order: Order, seen: list[RefundS
     """Refunds as the provider reports them: FitFlow's own get their outcome; one made
     outside FitFlow (Stripe's dashboard) is recorded and takes back its share of the
     grant like any refund. Known refunds are never counted twice."""
-    organization = await _organization(session, order)
+    organization = await organization_of(session, order)
     changed = 0
     for refund in seen:
         changed += await refunds.reconcile(session, organization, order, refund)
@@ -143,13 +143,13 @@ async def return_whole(
     )
     if order is None:
         return
-    await _record(session, order, "order.payment_returned", {"payment_ref": payment_ref})
-    organization = await _organization(session, order)
+    await record(session, order, "order.payment_returned", {"payment_ref": payment_ref})
+    organization = await organization_of(session, order)
     body = (
         f"We received a payment for {order.description} that we could not accept "
         f"({reason}). It is being refunded to you in full; nothing else is needed from you."
     )
-    await _tell_member(session, organization, order, "Your payment is being refunded", body)
+    await tell_member(session, organization, order, "Your payment is being refunded", body)
 
 
 def _mismatch(order: Order, payment: PaymentSeen) -> dict[str, Any]:
@@ -161,17 +161,17 @@ def _mismatch(order: Order, payment: PaymentSeen) -> dict[str, Any]:
     }
 
 
-def _receipt(order: Order) -> str:
+def receipt(order: Order) -> str:
     amount = format_minor(order.amount_minor, order.currency)
     return f"Thank you: we received {amount} for {order.description}. It is in your account now."
 
 
-async def _organization(session: AsyncSession, order: Order) -> Organization:
+async def organization_of(session: AsyncSession, order: Order) -> Organization:
     found = await organizations.by_ids(session, [order.organization_id])
     return found[order.organization_id]
 
 
-async def _tell_member(
+async def tell_member(
     session: AsyncSession, organization: Organization, order: Order, subject: str, body: str
 ) -> None:
     email = await members.email_of(session, organization.id, order.member_id)
@@ -185,7 +185,7 @@ async def _tell_member(
         )
 
 
-async def _record(session: AsyncSession, order: Order, action: str, data: dict[str, Any]) -> None:
+async def record(session: AsyncSession, order: Order, action: str, data: dict[str, Any]) -> None:
     await audit.record(
         session,
         action,

@@ -10,16 +10,27 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fitflow.payments import repository, settlement
-from fitflow.payments.gateway import DisputeSeen, Handled, PaymentSeen, RefundSeen
+from fitflow.payments import repository, settlement, subscriptions
+from fitflow.payments.gateway import (
+    DisputeSeen,
+    Handled,
+    InvoiceSeen,
+    PaymentSeen,
+    RefundSeen,
+    SubscriptionSeen,
+)
 from fitflow.payments.models import Order
 
 Object = dict[str, Any]
 Handler = Callable[[AsyncSession, Object], Awaitable[Handled]]
+StateHandler = Callable[[AsyncSession, Object, datetime], Awaitable[Handled]]
 NO_ORDER = Handled("ignored", "no order of FitFlow's")
 
 
-async def handle(session: AsyncSession, event_type: str, obj: Object) -> Handled:
+async def handle(session: AsyncSession, event_type: str, obj: Object, at: datetime) -> Handled:
+    """Apply an event of `event_type` about `obj`, created by the provider at `at`."""
+    if event_type in STATE_HANDLERS:
+        return await STATE_HANDLERS[event_type](session, obj, at)
     handler = HANDLERS.get(event_type)
     if handler is None:
         return Handled("ignored", "event type not handled")
@@ -35,6 +46,8 @@ async def _checkout_completed(session: AsyncSession, obj: Object) -> Handled:
 
 async def _checkout_paid(session: AsyncSession, obj: Object) -> Handled:
     order = await _order_of_checkout(session, obj)
+    if obj.get("mode") == "subscription":
+        return await _subscription_started(session, order, obj)
     payment = PaymentSeen(
         payment_ref=str(obj.get("payment_intent") or obj["id"]),
         amount_minor=int(obj.get("amount_total") or 0),
@@ -44,6 +57,91 @@ async def _checkout_paid(session: AsyncSession, obj: Object) -> Handled:
         await settlement.return_whole(session, None, payment.payment_ref, reason="no such order")
         return Handled("refunded", "paid checkout without an order")
     return await settlement.settle(session, order, payment)
+
+
+async def _subscription_started(session: AsyncSession, order: Order | None, obj: Object) -> Handled:
+    """A subscription checkout completed: the subscription is linked to its order; the
+    money is settled by the subscription's first invoice, whichever comes first."""
+    subscription_ref = _ref(obj.get("subscription"))
+    if order is None or subscription_ref is None:
+        return NO_ORDER
+    await subscriptions.link(session, order, subscription_ref, _ref(obj.get("customer")))
+    return Handled("applied", "subscription linked; its first invoice pays the order")
+
+
+async def _invoice_paid(session: AsyncSession, obj: Object) -> Handled:
+    invoice = _invoice(obj)
+    first = await _order_of_metadata(session, {"metadata": _subscription_metadata(obj)})
+    if invoice is None or first is None:
+        return NO_ORDER
+    return await subscriptions.invoice_paid(session, first, invoice)
+
+
+async def _invoice_payment_failed(session: AsyncSession, obj: Object) -> Handled:
+    """A renewal was declined (a first invoice fails on the payment page instead)."""
+    invoice = _invoice(obj)
+    first = await _order_of_metadata(session, {"metadata": _subscription_metadata(obj)})
+    if invoice is None or first is None:
+        return NO_ORDER
+    if not invoice.renewal:
+        return Handled("ignored", "the first payment is retried on the payment page")
+    return await subscriptions.renewal_failed(session, first, invoice.subscription_ref)
+
+
+async def _subscription_updated(session: AsyncSession, obj: Object, at: datetime) -> Handled:
+    first = await _order_of_metadata(session, obj)
+    if first is None:
+        return NO_ORDER
+    seen = SubscriptionSeen(
+        ref=str(obj["id"]),
+        status=str(obj.get("status") or ""),
+        cancel_at_period_end=bool(obj.get("cancel_at_period_end")),
+        at=at,
+    )
+    return await subscriptions.provider_changed(session, first, seen)
+
+
+async def _subscription_deleted(session: AsyncSession, obj: Object, at: datetime) -> Handled:
+    first = await _order_of_metadata(session, obj)
+    if first is None:
+        return NO_ORDER
+    return await subscriptions.ended(session, first, str(obj["id"]))
+
+
+def _invoice(obj: Object) -> InvoiceSeen | None:
+    """A subscription's invoice, read from recent (parent, payments) or older API
+    versions (subscription, payment_intent)."""
+    details = (obj.get("parent") or {}).get("subscription_details") or {}
+    subscription_ref = _ref(details.get("subscription")) or _ref(obj.get("subscription"))
+    if subscription_ref is None:
+        return None
+    payments = (obj.get("payments") or {}).get("data") or [{}]
+    payment = payments[0].get("payment") or {}
+    return InvoiceSeen(
+        ref=str(obj["id"]),
+        subscription_ref=subscription_ref,
+        customer_ref=_ref(obj.get("customer")),
+        payment_ref=_ref(payment.get("payment_intent")) or _ref(obj.get("payment_intent")),
+        amount_minor=int(obj.get("amount_paid") or 0),
+        currency=str(obj.get("currency") or ""),
+        renewal=obj.get("billing_reason") != "subscription_create",
+    )
+
+
+def _subscription_metadata(obj: Object) -> dict[str, Any]:
+    """FitFlow's ids on an invoice: where the subscription's metadata is copied to."""
+    details = (obj.get("parent") or {}).get("subscription_details") or {}
+    older = obj.get("subscription_details") or {}
+    lines = (obj.get("lines") or {}).get("data") or [{}]
+    found = details.get("metadata") or older.get("metadata") or lines[0].get("metadata")
+    return found if isinstance(found, dict) else {}
+
+
+def _ref(value: object) -> str | None:
+    """An id that Stripe may send bare or expanded into its object."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) and value else None
 
 
 async def _checkout_closed(status: str, session: AsyncSession, obj: Object) -> Handled:
@@ -149,7 +247,8 @@ def event_time(event: Object) -> datetime:
 
 
 def organization_of(obj: Object) -> uuid.UUID | None:
-    return _uuid((obj.get("metadata") or {}).get("fitflow_organization_id"))
+    metadata = obj.get("metadata") or _subscription_metadata(obj)
+    return _uuid(metadata.get("fitflow_organization_id"))
 
 
 HANDLERS: dict[str, Handler] = {
@@ -161,4 +260,12 @@ HANDLERS: dict[str, Handler] = {
     "charge.refunded": _charge_refunded,
     "charge.dispute.created": _dispute_opened,
     "charge.dispute.closed": _dispute_closed,
+    "invoice.paid": _invoice_paid,
+    "invoice.payment_failed": _invoice_payment_failed,
 }
+STATE_HANDLERS: dict[str, StateHandler] = {
+    "customer.subscription.updated": _subscription_updated,
+    "customer.subscription.deleted": _subscription_deleted,
+}
+"""Events about a state that later events replace: they are applied in the order the
+provider created them."""

@@ -11,7 +11,13 @@ import stripe
 
 from fitflow.config import StripeSettings
 from fitflow.payments.errors import InvalidWebhook, PaymentProviderError
-from fitflow.payments.gateway import CheckoutRequest, CheckoutStarted, RefundMade, RefundRequest
+from fitflow.payments.gateway import (
+    CheckoutRequest,
+    CheckoutStarted,
+    RefundMade,
+    RefundRequest,
+    SubscriptionTerms,
+)
 
 
 @lru_cache(maxsize=8)
@@ -36,28 +42,28 @@ class StripeGateway:
         )
 
     async def start_checkout(self, request: CheckoutRequest) -> CheckoutStarted:
-        """A one-time payment Checkout Session for the order. Stripe keeps the order's
-        ids in the session's and the payment's metadata, which its events carry back."""
+        """A Checkout Session for the order: one payment, or a subscription for a plan
+        billed each period. Stripe keeps the order's ids in the metadata of the session
+        and of the payment (or the subscription), which its events carry back."""
         metadata = _metadata(request)
+        price: dict[str, Any] = {
+            "currency": request.currency.lower(),
+            "unit_amount": request.amount_minor,
+            "product_data": {"name": request.description},
+        }
         params: dict[str, Any] = {
-            "mode": "payment",
-            "line_items": [
-                {
-                    "quantity": 1,
-                    "price_data": {
-                        "currency": request.currency.lower(),
-                        "unit_amount": request.amount_minor,
-                        "product_data": {"name": request.description},
-                    },
-                }
-            ],
+            "line_items": [{"quantity": 1, "price_data": price}],
             "client_reference_id": str(request.order_id),
             "metadata": metadata,
-            "payment_intent_data": {"metadata": metadata},
             "success_url": request.success_url,
             "cancel_url": request.cancel_url,
             "expires_at": int(request.expires_at.timestamp()),
         }
+        if request.billing_period is None:
+            params |= {"mode": "payment", "payment_intent_data": {"metadata": metadata}}
+        else:
+            price["recurring"] = {"interval": request.billing_period}
+            params |= {"mode": "subscription", "subscription_data": {"metadata": metadata}}
         if request.customer_email:
             params["customer_email"] = request.customer_email
         created = await _call(
@@ -69,6 +75,28 @@ class StripeGateway:
         if not created.url:
             raise PaymentProviderError("Stripe opened a checkout without a payment page.")
         return CheckoutStarted(ref=created.id, url=created.url)
+
+    async def update_subscription(self, terms: SubscriptionTerms) -> None:
+        """Cancel the subscription now, or set whether it ends with its period and when
+        it next charges. A later charge date is a trial until then without proration:
+        the member already has the days, and owes nothing for them."""
+        subscriptions = self.client.v1.subscriptions
+        current: dict[str, Any] = (await _call(subscriptions.retrieve_async(terms.ref))).to_dict()
+        if current.get("status") == "canceled":
+            return
+        if terms.cancel_now:
+            await _call(subscriptions.cancel_async(terms.ref))
+            return
+        params: dict[str, Any] = {}
+        if bool(current.get("cancel_at_period_end")) != terms.cancel_at_period_end:
+            params["cancel_at_period_end"] = terms.cancel_at_period_end
+        charge_at = None if terms.next_charge_at is None else int(terms.next_charge_at.timestamp())
+        if charge_at is not None and charge_at != _next_charge(current):
+            params |= {"trial_end": charge_at, "proration_behavior": "none"}
+        if params:
+            await _call(
+                subscriptions.update_async(terms.ref, params=params)  # type: ignore[arg-type]
+            )
 
     async def refund(self, request: RefundRequest) -> RefundMade:
         """Refund part or all of a payment. The request's key is Stripe's idempotency key,
@@ -96,6 +124,17 @@ def _metadata(request: CheckoutRequest) -> dict[str, str]:
         "fitflow_order_id": str(request.order_id),
         "fitflow_organization_id": str(request.organization_id),
     }
+
+
+def _next_charge(subscription: dict[str, Any]) -> int | None:
+    """When Stripe charges next: the end of the current period (kept on the item in
+    recent API versions, on the subscription in older ones) or of a trial, if later."""
+    items = subscription.get("items")
+    data = items.get("data") if items else None
+    period_end = (data[0].get("current_period_end") if data else None) or subscription.get(
+        "current_period_end"
+    )
+    return max(int(subscription.get("trial_end") or 0), int(period_end or 0)) or None
 
 
 def _refund_status(stripe_status: str) -> str:

@@ -141,6 +141,16 @@ class StripeLoopback:
         self._renewals.add(invoice_id)
         return self._api.post(f"/v1/invoices/{invoice_id}/pay")
 
+    def retry_renewal(self, subscription_id: str, *, payment_method: str) -> dict[str, Any]:
+        """Stripe's retry of a declined renewal, after the customer set `payment_method` as
+        their card: the same open invoice, paid (or still open after another decline)."""
+        sub = self._api.get(f"/v1/subscriptions/{subscription_id}")
+        invoice = self._api.get(f"/v1/invoices/{sub['latest_invoice']}")
+        if invoice["status"] != "open":
+            raise ValueError(f"the latest invoice of {subscription_id} is {invoice['status']}")
+        self._set_default_method(sub["customer"], self._payment_method(payment_method)["id"])
+        return self._api.post(f"/v1/invoices/{invoice['id']}/pay")
+
     def event(
         self,
         type: str,
@@ -228,14 +238,19 @@ class StripeLoopback:
         invoice = self._latest_invoice(subscription_id, "open")
         return self.event("invoice.payment_failed", invoice)
 
-    def subscription_updated_event(self, subscription_id: str, **changes: Any) -> dict[str, Any]:
+    def subscription_updated_event(
+        self, subscription_id: str, *, created: int | None = None, **changes: Any
+    ) -> dict[str, Any]:
         """customer.subscription.updated with `changes` applied to the subscription as it
         stands and its former values as previous_attributes. localstripe cannot hold most
         such states (past_due, cancel_at_period_end), so they live in the event only."""
         sub = self._subscription(subscription_id)
         previous = {name: sub.get(name) for name in changes}
         return self.event(
-            "customer.subscription.updated", {**sub, **changes}, previous_attributes=previous
+            "customer.subscription.updated",
+            {**sub, **changes},
+            created=created,
+            previous_attributes=previous,
         )
 
     def subscription_deleted_event(self, subscription_id: str) -> dict[str, Any]:

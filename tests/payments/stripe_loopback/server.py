@@ -1,6 +1,6 @@
 """localstripe's app plus the loopback's own routes, which stand in for the Checkout Sessions
-and Prices endpoints localstripe lacks, served on 127.0.0.1 from a thread with its own event
-loop."""
+and Prices endpoints localstripe lacks and take subscription updates as Stripe does, served
+on 127.0.0.1 from a thread with its own event loop."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from tests.payments.stripe_loopback import subscription_updates
 from tests.payments.stripe_loopback.checkout import CHECKOUT_PAGE, Checkout
 from tests.payments.stripe_loopback.localstripe_app import resources
 from tests.payments.stripe_loopback.localstripe_app import server as localstripe_server
@@ -64,6 +65,7 @@ def build_app(checkout: Checkout) -> web.Application:
         ]
     )
     checkout.add_routes(app.router)
+    subscription_updates.add_routes(app.router)
     for route in localstripe_server.app.router.routes():
         app.router.add_route(route.method, route.resource.canonical, _asynchronous(route.handler))
     return app

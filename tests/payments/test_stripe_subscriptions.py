@@ -1,0 +1,355 @@
+"""Recurring memberships through Stripe subscriptions: the checkout starts one, each paid
+invoice becomes an order, an invoice and a month of membership; a declined renewal opens
+a grace period and then suspends; cancellation and freezes travel both ways. Stripe is the
+loopback (localstripe plus Checkout Sessions); its events are signed and delivered to the
+webhook, and the jobs run in a real worker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from fitflow.kit import jobs, time
+from fitflow.payments.subscription_tasks import suspend_past_grace
+from tests.factories import Account, account
+from tests.payments.online import Shop
+from tests.payments.stripe_loopback import DECLINING_CARD
+
+MONTHLY_ONLINE = {
+    "kind": "unlimited",
+    "name": "Monthly online",
+    "price_minor": 5900,
+    "billing_period": "month",
+}
+
+
+@dataclass
+class Subscriber:
+    shop: Shop
+    person: Account
+    plan_id: str
+    order_id: str
+    checkout_ref: str
+    subscription_ref: str = ""
+
+    @property
+    def base(self) -> str:
+        return f"/api/v1/orgs/{self.shop.slug}"
+
+    async def memberships(self) -> list[dict[str, Any]]:
+        response = await self.shop.client.get(
+            f"{self.base}/me/memberships", headers=self.person.headers
+        )
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return sorted(items, key=lambda m: m["valid_from"])
+
+    async def orders(self) -> list[dict[str, Any]]:
+        member_id = await self.shop.scalar(
+            "SELECT member_id FROM orders WHERE id = :id", id=self.order_id
+        )
+        response = await self.shop.client.get(
+            f"{self.base}/orders",
+            params={"member_id": str(member_id)},
+            headers=self.shop.headers("owner"),
+        )
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+    async def invoices(self) -> int:
+        response = await self.shop.client.get(
+            f"{self.base}/me/invoices", headers=self.person.headers
+        )
+        assert response.status_code == 200, response.text
+        return len(response.json()["items"])
+
+    async def status(self) -> str:
+        return str(
+            await self.shop.scalar(
+                "SELECT status FROM subscriptions WHERE provider_ref = :ref",
+                ref=self.subscription_ref,
+            )
+        )
+
+    async def emails(self, subject: str) -> int:
+        return int(
+            await self.shop.scalar(
+                "SELECT count(*) FROM outbound_emails WHERE to_address = :to"
+                " AND subject LIKE :subject",
+                to=self.person.email,
+                subject=f"%{subject}%",
+            )
+        )
+
+    def stripe_subscription(self) -> Any:
+        return self.shop.sdk.v1.subscriptions.retrieve(self.subscription_ref)
+
+    async def act_on_membership(self, membership_id: str, action: str, **body: Any) -> None:
+        response = await self.shop.client.post(
+            f"{self.base}/memberships/{membership_id}/{action}",
+            headers=self.shop.headers("owner"),
+            json=body,
+        )
+        assert response.status_code == 200, response.text
+        await self.shop.run_jobs()
+
+
+async def _started(shop: Shop) -> Subscriber:
+    """A newcomer who opened a subscription checkout for the monthly online plan."""
+    owner = shop.headers("owner")
+    plan = await shop.client.post(
+        f"/api/v1/orgs/{shop.slug}/plans", headers=owner, json=MONTHLY_ONLINE
+    )
+    assert plan.status_code == 201, plan.text
+    person = await account(shop.client, full_name="Sub Scriber")
+    joined = await shop.client.post(f"/api/v1/orgs/{shop.slug}/join", headers=person.headers)
+    assert joined.status_code == 201, joined.text
+    checkout = await shop.client.post(
+        f"/api/v1/orgs/{shop.slug}/plans/{plan.json()['id']}/checkout",
+        headers=person.headers,
+        json={},
+    )
+    assert checkout.status_code == 201, checkout.text
+    body = checkout.json()
+    return Subscriber(shop, person, plan.json()["id"], body["order_id"], shop.checkout_ref(body))
+
+
+async def _subscribed(shop: Shop) -> Subscriber:
+    """A newcomer who paid the subscription checkout, with Stripe's events handled."""
+    subscriber = await _started(shop)
+    session = shop.stripe.pay_checkout(subscriber.checkout_ref)
+    subscriber.subscription_ref = session["subscription"]
+    await shop.deliver_and_run(shop.stripe.completed_event(subscriber.checkout_ref))
+    await shop.deliver_and_run(shop.stripe.invoice_paid_event(subscriber.subscription_ref))
+    return subscriber
+
+
+async def _declined_renewal(shop: Shop) -> tuple[Subscriber, dict[str, Any]]:
+    """A subscriber whose renewal was declined, with the membership as it was before."""
+    subscriber = await _subscribed(shop)
+    [before] = await subscriber.memberships()
+    shop.stripe.renew(subscriber.subscription_ref, payment_method=DECLINING_CARD)
+    failed = shop.stripe.invoice_payment_failed_event(subscriber.subscription_ref)
+    await shop.deliver_and_run(failed)
+    return subscriber, before
+
+
+async def _suspend_past_grace(shop: Shop) -> None:
+    """The periodic suspension job, queued now and run."""
+    async with shop.database.sessions() as session:
+        await jobs.defer(session, suspend_past_grace, timestamp=int(time.now().timestamp()))
+        await session.commit()
+    await shop.run_jobs()
+
+
+def _at(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+class TestSubscriptionCheckout:
+    async def test_a_plan_billed_monthly_opens_a_subscription_checkout(self, shop: Shop) -> None:
+        subscriber = await _started(shop)
+        session = shop.stripe.checkout_session(subscriber.checkout_ref)
+        paid = shop.stripe.pay_checkout(subscriber.checkout_ref)
+        plan = shop.sdk.v1.subscriptions.retrieve(paid["subscription"])["plan"]
+        assert (session["mode"], session["amount_total"]) == ("subscription", 5900)
+        assert (plan["interval"], plan["amount"]) == ("month", 5900)
+
+    async def test_the_first_invoice_grants_the_first_month_once(self, shop: Shop) -> None:
+        subscriber = await _started(shop)
+        session = shop.stripe.pay_checkout(subscriber.checkout_ref)
+        subscriber.subscription_ref = session["subscription"]
+        paid = shop.stripe.invoice_paid_event(subscriber.subscription_ref)
+        statuses = await shop.deliver_concurrently(paid, 10)
+        await shop.deliver(shop.stripe.completed_event(subscriber.checkout_ref))
+        await shop.run_jobs()
+        [membership] = await subscriber.memberships()
+        [order] = await subscriber.orders()
+        assert statuses == [200] * 10
+        assert membership["status"] == "active"
+        assert membership["subscription_id"] is not None
+        assert (order["status"], order["amount_minor"]) == ("paid", 5900)
+        assert await subscriber.invoices() == 1
+        assert await subscriber.status() == "active"
+
+    async def test_the_invoice_may_arrive_before_the_checkout_completes(self, shop: Shop) -> None:
+        subscriber = await _started(shop)
+        session = shop.stripe.pay_checkout(subscriber.checkout_ref)
+        subscriber.subscription_ref = session["subscription"]
+        await shop.deliver_and_run(shop.stripe.invoice_paid_event(subscriber.subscription_ref))
+        await shop.deliver_and_run(shop.stripe.completed_event(subscriber.checkout_ref))
+        [membership] = await subscriber.memberships()
+        assert membership["status"] == "active"
+        assert len(await subscriber.orders()) == 1
+
+    async def test_a_member_with_a_live_subscription_cannot_start_another(self, shop: Shop) -> None:
+        subscriber = await _subscribed(shop)
+        again = await shop.client.post(
+            f"{subscriber.base}/plans/{subscriber.plan_id}/checkout",
+            headers=subscriber.person.headers,
+            json={},
+        )
+        assert again.status_code == 409, again.text
+        assert again.json()["error"]["code"] == "already_subscribed"
+
+
+class TestRenewal:
+    async def test_a_paid_renewal_adds_the_next_month_with_its_own_order_and_invoice(
+        self, shop: Shop
+    ) -> None:
+        subscriber = await _subscribed(shop)
+        shop.stripe.renew(subscriber.subscription_ref)
+        await shop.deliver_and_run(shop.stripe.invoice_paid_event(subscriber.subscription_ref))
+        first, second = await subscriber.memberships()
+        orders = await subscriber.orders()
+        assert second["valid_from"] == first["valid_until"]
+        assert _at(second["valid_until"]) > _at(first["valid_until"]) + timedelta(days=27)
+        assert sorted(o["status"] for o in orders) == ["paid", "paid"]
+        assert await subscriber.invoices() == 2
+        assert await subscriber.emails("Renewal paid") == 1
+
+    async def test_a_renewal_delivered_twice_renews_once(self, shop: Shop) -> None:
+        subscriber = await _subscribed(shop)
+        shop.stripe.renew(subscriber.subscription_ref)
+        paid = shop.stripe.invoice_paid_event(subscriber.subscription_ref)
+        await shop.deliver_and_run(paid)
+        await shop.deliver_and_run({**paid, "id": paid["id"] + "_again"})
+        assert len(await subscriber.memberships()) == 2
+        assert len(await subscriber.orders()) == 2
+
+
+class TestFailedRenewal:
+    async def test_the_member_keeps_booking_through_the_grace_days(self, shop: Shop) -> None:
+        subscriber, before = await _declined_renewal(shop)
+        [during] = await subscriber.memberships()
+        grace_days = (_at(during["valid_until"]) - _at(before["valid_until"])).days
+        assert grace_days == 7
+        assert during["status"] == "active"
+        assert await subscriber.status() == "past_due"
+        assert await subscriber.emails("Renewal payment failed") == 1
+
+    async def test_another_declined_retry_does_not_extend_the_grace(self, shop: Shop) -> None:
+        subscriber, _ = await _declined_renewal(shop)
+        [during] = await subscriber.memberships()
+        shop.stripe.retry_renewal(subscriber.subscription_ref, payment_method=DECLINING_CARD)
+        failed = shop.stripe.invoice_payment_failed_event(subscriber.subscription_ref)
+        await shop.deliver_and_run(failed)
+        [after] = await subscriber.memberships()
+        assert after["valid_until"] == during["valid_until"]
+        assert await subscriber.emails("Renewal payment failed") == 1
+
+    async def test_past_the_grace_the_membership_is_suspended_and_the_member_told(
+        self, shop: Shop
+    ) -> None:
+        subscriber, _ = await _declined_renewal(shop)
+        [during] = await subscriber.memberships()
+        await _suspend_past_grace(shop)
+        assert await subscriber.status() == "past_due"
+        with time.frozen(_at(during["valid_until"]) + timedelta(minutes=1)):
+            await _suspend_past_grace(shop)
+        [after] = await subscriber.memberships()
+        assert await subscriber.status() == "suspended"
+        assert after["valid_until"] == during["valid_until"]
+        assert await subscriber.emails("Membership suspended") == 1
+
+    async def test_a_retry_paid_in_the_grace_days_starts_the_next_month_at_the_paid_end(
+        self, shop: Shop
+    ) -> None:
+        subscriber, before = await _declined_renewal(shop)
+        shop.stripe.retry_renewal(subscriber.subscription_ref, payment_method="pm_card_visa")
+        await shop.deliver_and_run(shop.stripe.invoice_paid_event(subscriber.subscription_ref))
+        first, second = await subscriber.memberships()
+        assert first["valid_until"] == before["valid_until"]
+        assert second["valid_from"] == before["valid_until"]
+        assert await subscriber.status() == "active"
+
+
+class TestChangesMadeInStripe:
+    async def test_cancelling_at_period_end_ends_the_membership_with_its_month(
+        self, shop: Shop
+    ) -> None:
+        subscriber = await _subscribed(shop)
+        updated = shop.stripe.subscription_updated_event(
+            subscriber.subscription_ref, cancel_at_period_end=True
+        )
+        await shop.deliver_and_run(updated)
+        [membership] = await subscriber.memberships()
+        assert membership["cancel_at"] == membership["valid_until"]
+        assert membership["status"] == "active"
+
+    async def test_an_older_update_does_not_undo_a_newer_one(self, shop: Shop) -> None:
+        subscriber = await _subscribed(shop)
+        now = int(time.now().timestamp())
+        newer = shop.stripe.subscription_updated_event(
+            subscriber.subscription_ref, created=now + 10, cancel_at_period_end=True
+        )
+        older = shop.stripe.subscription_updated_event(
+            subscriber.subscription_ref, created=now, cancel_at_period_end=False
+        )
+        await shop.deliver_and_run(newer)
+        await shop.deliver_and_run(older)
+        [membership] = await subscriber.memberships()
+        assert membership["cancel_at"] == membership["valid_until"]
+
+    async def test_a_deleted_subscription_keeps_the_paid_month_and_renews_no_more(
+        self, shop: Shop
+    ) -> None:
+        subscriber = await _subscribed(shop)
+        deleted = shop.stripe.subscription_deleted_event(subscriber.subscription_ref)
+        await shop.deliver_and_run(deleted)
+        [membership] = await subscriber.memberships()
+        assert await subscriber.status() == "cancelled"
+        assert membership["cancel_at"] == membership["valid_until"]
+        assert membership["status"] == "active"
+        assert await subscriber.emails("Subscription ended") == 1
+
+    async def test_deleted_in_the_grace_days_ends_the_membership_now(self, shop: Shop) -> None:
+        subscriber, before = await _declined_renewal(shop)
+        deleted = shop.stripe.subscription_deleted_event(subscriber.subscription_ref)
+        await shop.deliver_and_run(deleted)
+        [membership] = await subscriber.memberships()
+        assert membership["valid_until"] == before["valid_until"]
+        assert await subscriber.status() == "cancelled"
+
+
+class TestChangesMadeInFitFlow:
+    async def test_cancelling_at_period_end_tells_stripe(self, shop: Shop) -> None:
+        subscriber = await _subscribed(shop)
+        [membership] = await subscriber.memberships()
+        await subscriber.act_on_membership(membership["id"], "cancel", at_period_end=True)
+        stripe_subscription = subscriber.stripe_subscription()
+        assert stripe_subscription.cancel_at_period_end is True
+        assert stripe_subscription.status == "active"
+
+    async def test_cancelling_now_cancels_the_subscription_in_stripe(self, shop: Shop) -> None:
+        subscriber = await _subscribed(shop)
+        [membership] = await subscriber.memberships()
+        await subscriber.act_on_membership(membership["id"], "cancel", at_period_end=False)
+        assert subscriber.stripe_subscription().status == "canceled"
+        await shop.deliver_and_run(
+            shop.stripe.subscription_deleted_event(subscriber.subscription_ref)
+        )
+        assert await subscriber.status() == "cancelled"
+
+    async def test_a_freeze_moves_the_next_charge_to_the_new_end(self, shop: Shop) -> None:
+        subscriber = await _subscribed(shop)
+        [membership] = await subscriber.memberships()
+        await subscriber.act_on_membership(membership["id"], "freeze", days=10)
+        [frozen] = await subscriber.memberships()
+        trial_end = subscriber.stripe_subscription().trial_end
+        assert trial_end == int(_at(frozen["valid_until"]).timestamp())
+        assert _at(frozen["valid_until"]) - _at(membership["valid_until"]) == timedelta(days=10)
+
+    async def test_an_early_unfreeze_brings_the_charge_back(self, shop: Shop) -> None:
+        subscriber = await _subscribed(shop)
+        [membership] = await subscriber.memberships()
+        starts_on = (time.now() + timedelta(days=3)).date().isoformat()
+        await subscriber.act_on_membership(membership["id"], "freeze", days=10, starts_on=starts_on)
+        await subscriber.act_on_membership(membership["id"], "unfreeze")
+        [after] = await subscriber.memberships()
+        assert after["valid_until"] == membership["valid_until"]
+        assert subscriber.stripe_subscription().trial_end == int(
+            _at(after["valid_until"]).timestamp()
+        )
