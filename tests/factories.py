@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 
 import httpx
+from sqlalchemy import text
 
 from fitflow.auth import service as auth
 from fitflow.auth.runtime import AuthRuntime
@@ -218,3 +219,47 @@ async def studio_with_sale(client: httpx.AsyncClient) -> Studio:
         class_type_id=class_type_id,
         location_id=location_id,
     )
+
+
+@dataclass(frozen=True)
+class Subscribed:
+    subscription_id: str
+    other_plan_id: str
+    """Another monthly unlimited plan the subscription may move to."""
+
+
+async def subscribe_the_sale(
+    client: httpx.AsyncClient, database: Database, studio: Studio
+) -> Subscribed:
+    """Make the membership of `studio_with_sale`'s sale one that a (Stripe) subscription
+    renews, written as Stripe's events would write it, for tests that run without Stripe;
+    and add a second monthly plan to move it to."""
+    owner = studio.accounts["owner"]
+    other = await client.post(
+        f"/api/v1/orgs/{studio.slug}/plans",
+        headers=owner.headers,
+        json={**MONTHLY, "name": "Monthly plus", "price_minor": 11000},
+    )
+    assert other.status_code == 201, other.text
+    subscription_id = uuid.uuid4()
+    async with database.sessions() as session:
+        await session.execute(
+            text(
+                "INSERT INTO subscriptions (id, organization_id, member_id, plan_id, provider,"
+                " provider_ref, amount_minor, currency, status, cancel_at_period_end, created_at)"
+                " SELECT :id, m.organization_id, m.member_id, m.plan_id, 'stripe', :ref,"
+                " p.price_minor, p.currency, 'active', false, now()"
+                " FROM memberships m JOIN plans p ON p.id = m.plan_id WHERE m.id = :membership"
+            ),
+            {
+                "id": subscription_id,
+                "ref": f"sub_{subscription_id.hex[:14]}",
+                "membership": studio.membership_id,
+            },
+        )
+        await session.execute(
+            text("UPDATE memberships SET subscription_id = :id WHERE id = :membership"),
+            {"id": subscription_id, "membership": studio.membership_id},
+        )
+        await session.commit()
+    return Subscribed(str(subscription_id), str(other.json()["id"]))

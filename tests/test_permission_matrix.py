@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import httpx
@@ -36,6 +36,7 @@ from tests.factories import (
     create_user,
     sell,
     staffed_studio,
+    subscribe_the_sale,
     superuser_account,
     unique_email,
 )
@@ -397,6 +398,21 @@ async def _member_memberships(c: Context) -> Request:
 async def _membership_url(c: Context, action: str) -> str:
     membership_id = (await _sale(c))["granted_membership_id"]
     return f"/api/v1/orgs/{c.slug}/memberships/{membership_id}/{action}"
+
+
+async def _my_subscriptions(c: Context) -> Request:
+    return f"/api/v1/orgs/{c.slug}/me/subscriptions", None
+
+
+async def _member_subscriptions(c: Context) -> Request:
+    return f"/api/v1/orgs/{c.slug}/members/{c.studio.member_id}/subscriptions", None
+
+
+async def _change_plan(c: Context) -> Request:
+    sold = replace(c.studio, membership_id=str((await _sale(c))["granted_membership_id"]))
+    subscribed = await subscribe_the_sale(c.client, c.database, sold)
+    url = f"/api/v1/orgs/{c.slug}/subscriptions/{subscribed.subscription_id}/change-plan"
+    return url, {"plan_id": subscribed.other_plan_id}
 
 
 async def _freeze(c: Context) -> Request:
@@ -845,6 +861,16 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("POST", "/api/v1/orgs/{org}/memberships/{membership_id}/cancel"): Row(
         _cancel, studio_rule(200, "receptionist", denied=404) | {"member": 403}
+    ),
+    # only members hold subscriptions; staff read anyone's and may move one to another plan
+    ("GET", "/api/v1/orgs/{org}/me/subscriptions"): Row(
+        _my_subscriptions, authenticated(404, member=200)
+    ),
+    ("GET", "/api/v1/orgs/{org}/members/{member_id}/subscriptions"): Row(
+        _member_subscriptions, studio_rule(200, "receptionist", denied=404) | {"member": 200}
+    ),
+    ("POST", "/api/v1/orgs/{org}/subscriptions/{subscription_id}/change-plan"): Row(
+        _change_plan, studio_rule(200, "receptionist", denied=404) | {"member": 200}
     ),
     ("POST", "/api/v1/orgs/{org}/orders"): Row(_sell_at_desk, studio_rule(201, "receptionist")),
     ("GET", "/api/v1/orgs/{org}/orders"): Row(_orders, studio_rule(200, "receptionist")),

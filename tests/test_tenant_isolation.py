@@ -21,7 +21,15 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
 from fitflow.kit import time
-from tests.factories import Account, Studio, account, create, studio_with_sale
+from fitflow.kit.db import current_database
+from tests.factories import (
+    Account,
+    Studio,
+    account,
+    create,
+    studio_with_sale,
+    subscribe_the_sale,
+)
 from tests.test_permission_matrix import EVERY_MORNING, PT, shown, stream_head, streaming_client
 
 ORG = "/api/v1/orgs/{org}"
@@ -38,6 +46,8 @@ ID_ROUTES: dict[tuple[str, str], dict[str, object] | None] = {
     ("POST", f"{ORG}/plans/{{plan_id}}/archive"): None,
     ("POST", f"{ORG}/plans/{{plan_id}}/checkout"): {},
     ("GET", f"{ORG}/members/{{member_id}}/memberships"): None,
+    ("GET", f"{ORG}/members/{{member_id}}/subscriptions"): None,
+    ("POST", f"{ORG}/subscriptions/{{subscription_id}}/change-plan"): {"plan_id": "<other plan>"},
     ("POST", f"{ORG}/memberships/{{membership_id}}/freeze"): {"days": 3},
     ("POST", f"{ORG}/memberships/{{membership_id}}/unfreeze"): None,
     ("POST", f"{ORG}/memberships/{{membership_id}}/cancel"): {"at_period_end": False},
@@ -151,6 +161,11 @@ STAFF_ROUTES: dict[tuple[str, str], Outside] = {
     # memberships answer 404 to anyone who is neither staff nor their member
     ("GET", f"{ORG}/me/memberships"): Outside(404),
     ("GET", f"{ORG}/members/{{member_id}}/memberships"): Outside(404),
+    ("GET", f"{ORG}/me/subscriptions"): Outside(404),
+    ("GET", f"{ORG}/members/{{member_id}}/subscriptions"): Outside(404),
+    ("POST", f"{ORG}/subscriptions/{{subscription_id}}/change-plan"): Outside(
+        404, {"plan_id": "<other plan>"}
+    ),
     ("POST", f"{ORG}/memberships/{{membership_id}}/freeze"): Outside(404, {"days": 3}),
     ("POST", f"{ORG}/memberships/{{membership_id}}/unfreeze"): Outside(404),
     ("POST", f"{ORG}/memberships/{{membership_id}}/cancel"): Outside(404, {"at_period_end": False}),
@@ -233,6 +248,7 @@ SINGLE_IDS = {
     "order_id": ("order", "order_id"),
     "invoice_id": ("invoice", "invoice_id"),
     "membership_id": ("membership", "membership_id"),
+    "subscription_id": ("subscription", "subscription_id"),
     "class_type_id": ("class type", "class_type_id"),
     "location_id": ("location", "location_id"),
     "session_id": ("class session", "session_id"),
@@ -252,7 +268,8 @@ class BookedStudio(Studio):
     member (`booker`) booked with credits (`booking_id`; so the sale stays unused and
     voidable). Also a weekly class (`schedule_id`), a 1:1 service (`appointment_type_id`)
     and the trainer's mornings and time away next week (`exception_id`), and the sale's
-    invoice (`invoice_id`)."""
+    invoice (`invoice_id`); the sale's membership is renewed by a subscription
+    (`subscription_id`), which may move to another monthly plan (`other_plan_id`)."""
 
     session_id: str = ""
     hold_id: str = ""
@@ -262,6 +279,8 @@ class BookedStudio(Studio):
     appointment_type_id: str = ""
     exception_id: str = ""
     invoice_id: str = ""
+    subscription_id: str = ""
+    other_plan_id: str = ""
 
 
 def in_days(days: int, *, hours: int = 0) -> str:
@@ -309,6 +328,7 @@ async def studio_with_bookings(client: httpx.AsyncClient) -> BookedStudio:
     invoices = await client.get(f"{base}/invoices", headers=owner.headers)
     assert invoices.status_code == 200, invoices.text
     [invoice_id] = [i["id"] for i in invoices.json()["items"] if i["order_id"] == studio.order_id]
+    subscribed = await subscribe_the_sale(client, current_database(), studio)
     fields = {field.name: getattr(studio, field.name) for field in dataclasses.fields(studio)}
     return BookedStudio(
         **fields,
@@ -320,6 +340,8 @@ async def studio_with_bookings(client: httpx.AsyncClient) -> BookedStudio:
         appointment_type_id=appointment_type_id,
         exception_id=exception_id,
         invoice_id=invoice_id,
+        subscription_id=subscribed.subscription_id,
+        other_plan_id=subscribed.other_plan_id,
     )
 
 
@@ -398,6 +420,7 @@ def placeholders(studio: BookedStudio) -> dict[str, object]:
     return {
         "<member>": studio.member_id,
         "<plan>": studio.plan_id,
+        "<other plan>": studio.other_plan_id,
         "<class type>": studio.class_type_id,
         "<appointment type>": studio.appointment_type_id,
         "<trainer>": studio.staff_ids["trainer"],
@@ -533,6 +556,7 @@ class TestAnotherStudiosObjectsAnswer404:
                 "order_not_found",
                 "invoice_not_found",
                 "membership_not_found",
+                "subscription_not_found",
                 "class_type_not_found",
                 "location_not_found",
                 "class_session_not_found",

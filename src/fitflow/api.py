@@ -18,6 +18,7 @@ from fitflow.organizations.endpoints import router as studios
 from fitflow.payments.checkout_endpoints import router as checkout
 from fitflow.payments.endpoints import router as orders
 from fitflow.payments.report_endpoints import router as reports
+from fitflow.payments.subscription_endpoints import router as subscriptions
 from fitflow.payments.webhook_endpoints import router as webhooks
 from fitflow.plans.endpoints import router as plans
 
@@ -33,6 +34,7 @@ api.include_router(appointments)
 api.include_router(checkins)
 api.include_router(plans)
 api.include_router(memberships)
+api.include_router(subscriptions)
 api.include_router(credits)
 api.include_router(orders)
 api.include_router(checkout)

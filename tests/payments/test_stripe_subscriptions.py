@@ -353,3 +353,80 @@ class TestChangesMadeInFitFlow:
         assert subscriber.stripe_subscription().trial_end == int(
             _at(after["valid_until"]).timestamp()
         )
+
+
+async def _plan(shop: Shop, **fields: Any) -> str:
+    response = await shop.client.post(
+        f"/api/v1/orgs/{shop.slug}/plans",
+        headers=shop.headers("owner"),
+        json={**MONTHLY_ONLINE, **fields},
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def _change_plan(subscriber: Subscriber, plan_id: str) -> Any:
+    [subscription] = await _my_subscriptions(subscriber)
+    return await subscriber.shop.client.post(
+        f"{subscriber.base}/subscriptions/{subscription['id']}/change-plan",
+        headers=subscriber.person.headers,
+        json={"plan_id": plan_id},
+    )
+
+
+async def _my_subscriptions(subscriber: Subscriber) -> list[dict[str, Any]]:
+    response = await subscriber.shop.client.get(
+        f"{subscriber.base}/me/subscriptions", headers=subscriber.person.headers
+    )
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+class TestPlanChange:
+    async def test_the_member_reads_their_subscription(self, shop: Shop) -> None:
+        subscriber = await _subscribed(shop)
+        [subscription] = await _my_subscriptions(subscriber)
+        assert (subscription["status"], subscription["amount_minor"]) == ("active", 5900)
+        assert subscription["plan_id"] == subscriber.plan_id
+
+    async def test_the_period_takes_the_new_plan_now_and_stripe_prorates_the_price(
+        self, shop: Shop
+    ) -> None:
+        subscriber = await _subscribed(shop)
+        plus = await _plan(shop, name="Monthly plus", price_minor=7900)
+        changed = await _change_plan(subscriber, plus)
+        await shop.run_jobs()
+        [membership] = await subscriber.memberships()
+        item = subscriber.stripe_subscription()["items"]["data"][0]
+        assert changed.status_code == 200, changed.text
+        assert (changed.json()["plan_id"], changed.json()["amount_minor"]) == (plus, 7900)
+        assert (membership["plan_id"], membership["name"]) == (plus, "Monthly plus")
+        assert item["plan"]["amount"] == 7900
+
+    async def test_the_next_renewal_is_on_the_new_plan_at_what_stripe_charged(
+        self, shop: Shop
+    ) -> None:
+        subscriber = await _subscribed(shop)
+        plus = await _plan(shop, name="Monthly plus", price_minor=7900)
+        await _change_plan(subscriber, plus)
+        await shop.run_jobs()
+        renewal = shop.stripe.renew(subscriber.subscription_ref)
+        await shop.deliver_and_run(shop.stripe.invoice_paid_event(subscriber.subscription_ref))
+        _, second = await subscriber.memberships()
+        [renewed] = [o for o in await subscriber.orders() if o["description"].endswith("renewal")]
+        assert second["name"] == "Monthly plus"
+        assert renewed["amount_minor"] == renewal["amount_paid"]
+
+    async def test_a_plan_billed_yearly_is_refused(self, shop: Shop) -> None:
+        subscriber = await _subscribed(shop)
+        yearly = await _plan(shop, name="Yearly", price_minor=59000, billing_period="year")
+        refused = await _change_plan(subscriber, yearly)
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["error"]["code"] == "plan_change_not_allowed"
+
+    async def test_a_subscription_in_its_grace_days_cannot_change_plan(self, shop: Shop) -> None:
+        subscriber, _ = await _declined_renewal(shop)
+        plus = await _plan(shop, name="Monthly plus", price_minor=7900)
+        refused = await _change_plan(subscriber, plus)
+        assert refused.status_code == 409, refused.text

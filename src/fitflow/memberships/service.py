@@ -434,3 +434,17 @@ async def end_with_period(
         membership.cancel_at = None
     freezes = (await repository.freezes_of(session, [membership.id])).get(membership.id, [])
     await _save(session, membership, freezes, time.now(), organization.timezone)
+
+
+async def switch_plan(
+    session: AsyncSession, organization: Organization, membership: Membership, plan: Plan
+) -> None:
+    """A subscription's period takes another plan's terms (name, weekly cap, class
+    types) from now on; its dates stay. The caller holds the membership locked."""
+    membership.plan_id, membership.name = plan.id, plan.name
+    membership.weekly_class_cap, membership.class_type_ids = (
+        plan.weekly_class_cap,
+        plan.class_type_ids,
+    )
+    freezes = (await repository.freezes_of(session, [membership.id])).get(membership.id, [])
+    await _save(session, membership, freezes, time.now(), organization.timezone)

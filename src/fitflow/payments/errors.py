@@ -47,6 +47,16 @@ class AlreadySubscribed(Conflict):
     message = "You already have a subscription that renews; cancel it before starting another."
 
 
+class SubscriptionNotFound(NotFound):
+    code = "subscription_not_found"
+    message = "No such subscription in this studio."
+
+
+class PlanChangeNotAllowed(Conflict):
+    code = "plan_change_not_allowed"
+    message = "This subscription cannot move to that plan."
+
+
 class PaymentProviderError(AppError):
     status = 502
     code = "payment_provider_error"

@@ -53,6 +53,14 @@ class RefundMade:
 
 
 @dataclass(frozen=True)
+class RecurringPrice:
+    amount_minor: int
+    currency: str
+    billing_period: str
+    name: str
+
+
+@dataclass(frozen=True)
 class SubscriptionTerms:
     """What FitFlow wants of a subscription at its provider, all of it at once, so that
     pushing the same terms again changes nothing."""
@@ -63,6 +71,8 @@ class SubscriptionTerms:
     next_charge_at: datetime | None
     """When the next period is to be charged: the end of the paid membership, which a
     freeze pushes back. None: leave the provider's schedule alone."""
+    price: RecurringPrice
+    """What each period costs; a change (a plan change) is prorated by the provider."""
 
 
 class PaymentProvider(Protocol):

@@ -203,6 +203,10 @@ class Subscription(Base):
     provider: Mapped[str] = mapped_column(String(10))
     provider_ref: Mapped[str] = mapped_column(String(255))
     customer_ref: Mapped[str | None] = mapped_column(String(255))
+    amount_minor: Mapped[int]
+    """What each period costs, snapshotted at checkout and changed only by a plan change
+    (a later change to the plan's price does not reach running subscriptions)."""
+    currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(10), default="active")
     cancel_at_period_end: Mapped[bool] = mapped_column(default=False)
     grace_until: Mapped[datetime | None]

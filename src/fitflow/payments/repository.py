@@ -177,6 +177,29 @@ async def subscription_by_id(
     return found
 
 
+async def subscriptions_of_member(
+    session: AsyncSession, organization_id: uuid.UUID, member_id: uuid.UUID
+) -> list[Subscription]:
+    """A member's subscriptions, newest first (a member has a handful at most)."""
+    rows = await session.scalars(
+        select(Subscription)
+        .where(Subscription.organization_id == organization_id, Subscription.member_id == member_id)
+        .order_by(Subscription.created_at.desc(), Subscription.id)
+    )
+    return list(rows)
+
+
+async def subscription_in(
+    session: AsyncSession, organization_id: uuid.UUID, subscription_id: uuid.UUID
+) -> Subscription | None:
+    """A subscription of this studio, locked."""
+    query = select(Subscription).where(
+        Subscription.organization_id == organization_id, Subscription.id == subscription_id
+    )
+    found: Subscription | None = await session.scalar(locking(query))
+    return found
+
+
 async def live_subscription_of(
     session: AsyncSession, organization_id: uuid.UUID, member_id: uuid.UUID
 ) -> Subscription | None:

@@ -70,6 +70,9 @@ class OrderRead(BaseModel):
     )
     flag_detail: dict[str, Any] | None = Field(description="What the flag is about")
     payment_ref: str | None = Field(description="The provider's payment (Stripe PaymentIntent)")
+    subscription_id: uuid.UUID | None = Field(
+        None, description="The subscription this order started or renewed"
+    )
     note: str | None
     granted_membership_id: uuid.UUID | None
     granted_lot_id: uuid.UUID | None
@@ -98,3 +101,26 @@ class CheckoutRead(BaseModel):
 class WebhookReceived(BaseModel):
     received: bool = True
     duplicate: bool = Field(description="The event had already been received")
+
+
+class SubscriptionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    member_id: uuid.UUID
+    plan_id: uuid.UUID
+    provider: Literal["stripe"]
+    amount_minor: int = Field(description="What each period costs")
+    currency: str
+    status: Literal["active", "past_due", "suspended", "cancelled"] = Field(
+        description="`past_due`: a renewal failed and the grace period runs until `grace_until`"
+    )
+    cancel_at_period_end: bool
+    grace_until: datetime | None
+    suspended_at: datetime | None
+    cancelled_at: datetime | None
+    created_at: datetime
+
+
+class PlanChange(Strict):
+    plan_id: uuid.UUID = Field(description="Another plan billed over the same period")

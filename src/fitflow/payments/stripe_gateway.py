@@ -14,6 +14,7 @@ from fitflow.payments.errors import InvalidWebhook, PaymentProviderError
 from fitflow.payments.gateway import (
     CheckoutRequest,
     CheckoutStarted,
+    RecurringPrice,
     RefundMade,
     RefundRequest,
     SubscriptionTerms,
@@ -77,9 +78,10 @@ class StripeGateway:
         return CheckoutStarted(ref=created.id, url=created.url)
 
     async def update_subscription(self, terms: SubscriptionTerms) -> None:
-        """Cancel the subscription now, or set whether it ends with its period and when
-        it next charges. A later charge date is a trial until then without proration:
-        the member already has the days, and owes nothing for them."""
+        """Cancel the subscription now, or bring it to the terms: whether it ends with its
+        period, when it next charges and at what price. A later charge date is a trial
+        until then without proration (the member already has the days and owes nothing
+        for them); a new price is prorated."""
         subscriptions = self.client.v1.subscriptions
         current: dict[str, Any] = (await _call(subscriptions.retrieve_async(terms.ref))).to_dict()
         if current.get("status") == "canceled":
@@ -93,10 +95,36 @@ class StripeGateway:
         charge_at = None if terms.next_charge_at is None else int(terms.next_charge_at.timestamp())
         if charge_at is not None and charge_at != _next_charge(current):
             params |= {"trial_end": charge_at, "proration_behavior": "none"}
+        item = current["items"]["data"][0]
+        wanted = terms.price
+        if _charge_of(item) != (
+            wanted.amount_minor,
+            wanted.currency.upper(),
+            wanted.billing_period,
+        ):
+            price = await self._price(wanted)
+            params |= {
+                "items": [{"id": item["id"], "price": price}],
+                "proration_behavior": "create_prorations",
+            }
         if params:
             await _call(
                 subscriptions.update_async(terms.ref, params=params)  # type: ignore[arg-type]
             )
+
+    async def _price(self, price: RecurringPrice) -> str:
+        """A recurring Stripe Price for the terms (its own product, as checkout's are)."""
+        created = await _call(
+            self.client.v1.prices.create_async(
+                params={
+                    "currency": price.currency.lower(),
+                    "unit_amount": price.amount_minor,
+                    "recurring": {"interval": price.billing_period},
+                    "product_data": {"name": price.name},
+                }
+            )
+        )
+        return str(created.id)
 
     async def refund(self, request: RefundRequest) -> RefundMade:
         """Refund part or all of a payment. The request's key is Stripe's idempotency key,
@@ -124,6 +152,17 @@ def _metadata(request: CheckoutRequest) -> dict[str, str]:
         "fitflow_order_id": str(request.order_id),
         "fitflow_organization_id": str(request.organization_id),
     }
+
+
+def _charge_of(item: dict[str, Any]) -> tuple[int, str, str]:
+    """What a subscription item charges, as (amount, currency, interval): `price` in
+    current API versions, `plan` in older ones."""
+    price = item.get("price") or item.get("plan") or {}
+    interval = (price.get("recurring") or {}).get("interval") or price.get("interval")
+    amount = (
+        price.get("unit_amount") if price.get("unit_amount") is not None else price.get("amount")
+    )
+    return int(amount or 0), str(price.get("currency") or "").upper(), str(interval or "")
 
 
 def _next_charge(subscription: dict[str, Any]) -> int | None:

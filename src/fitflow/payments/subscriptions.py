@@ -25,6 +25,7 @@ from fitflow.payments.gateway import (
     Handled,
     InvoiceSeen,
     PaymentSeen,
+    RecurringPrice,
     SubscriptionSeen,
     SubscriptionTerms,
 )
@@ -51,6 +52,8 @@ async def link(
             provider=order.provider,
             provider_ref=subscription_ref,
             customer_ref=customer_ref,
+            amount_minor=order.amount_minor,
+            currency=order.currency,
             status="active",
             cancel_at_period_end=False,
         )
@@ -274,6 +277,7 @@ async def wanted_terms(
     )
     if latest is None:
         return None
+    plan = await plans.plan_by_id(session, subscription.organization_id, subscription.plan_id)
     cancelled = latest.cancel_at is not None
     cancel_now = cancelled and coverage_end(latest) < latest.valid_until
     in_grace = subscription.grace_until is not None
@@ -282,6 +286,12 @@ async def wanted_terms(
         cancel_now=cancel_now,
         cancel_at_period_end=cancelled and not cancel_now,
         next_charge_at=None if cancelled or in_grace else latest.valid_until,
+        price=RecurringPrice(
+            amount_minor=subscription.amount_minor,
+            currency=subscription.currency,
+            billing_period=plan.billing_period or "month",
+            name=plan.name,
+        ),
     )
     return subscription.provider, terms
 

@@ -2,7 +2,8 @@
 `proration_behavior`, which localstripe does not know (it fails on any parameter it
 lacks). localstripe prorates nothing when a trial moves the next charge, which is what
 `none` asks, and prorates a plan change its own way whatever is asked, so the parameter
-is checked and then left out."""
+is checked and then left out. An item's `price` is passed on as the localstripe plan of
+the same id, which is what the loopback's Prices are."""
 
 from __future__ import annotations
 
@@ -25,6 +26,9 @@ async def _update(request: web.Request) -> web.Response:
     if behavior is not None:
         one_of(behavior, "proration_behavior", PRORATION_BEHAVIORS)
     expand = data.pop("expand", None)
+    for item in data.get("items") or []:
+        if isinstance(item, dict) and "price" in item:
+            item["plan"] = item.pop("price")  # the loopback's prices are localstripe plans
     if not data:
         raise invalid("", "Nothing to update.")
     updated = resources.Subscription._api_update(request.match_info["id"], **data)
