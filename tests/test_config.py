@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from pathlib import Path
 
 import pytest
@@ -54,6 +56,20 @@ class TestEnvironment:
         assert settings.smtp.host == "mail.example.com"
         assert settings.auth.access_token_seconds == 60
         assert settings.rate_limits.login == "5/minute"
+
+    def test_a_studios_own_stripe_account_is_read_from_json_and_used_for_that_studio_only(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        studio, other = uuid.uuid4(), uuid.uuid4()
+        accounts = {str(studio): {"secret_key": "sk_test_own", "webhook_secret": "whsec_own"}}
+        monkeypatch.setenv("FITFLOW_STRIPE__SECRET_KEY", "sk_test_platform")
+        monkeypatch.setenv("FITFLOW_STRIPE__STUDIO_ACCOUNTS", json.dumps(accounts))
+        stripe = Settings().stripe
+        own, platform = stripe.for_studio(studio), stripe.for_studio(other)
+        assert own.secret_key is not None
+        assert platform.secret_key is not None
+        assert own.secret_key.get_secret_value() == "sk_test_own"
+        assert platform.secret_key.get_secret_value() == "sk_test_platform"
 
     @pytest.mark.parametrize("limit", ["lots", "10/fortnight", "5/minute;100/hour"])
     def test_a_rate_limit_that_is_not_one_valid_limit_refuses_to_start(self, limit: str) -> None:

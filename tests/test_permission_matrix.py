@@ -460,6 +460,10 @@ async def _stripe_webhook(c: Context) -> Request:
     return "/api/v1/webhooks/stripe", None
 
 
+async def _studio_stripe_webhook(c: Context) -> Request:
+    return f"/api/v1/webhooks/stripe/{uuid.uuid4()}", None
+
+
 async def _refund(c: Context) -> Request:
     return await _order_url(c, "/refund"), {"amount_minor": 1000, "reason": "moving away"}
 
@@ -992,6 +996,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     # Stripe's, whoever calls: nothing without its signature
     ("POST", "/api/v1/webhooks/stripe"): Row(_stripe_webhook, everyone(400)),
+    ("POST", "/api/v1/webhooks/stripe/{studio_id}"): Row(_studio_stripe_webhook, everyone(400)),
 }
 
 

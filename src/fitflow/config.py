@@ -11,6 +11,7 @@ import contextlib
 import os
 import secrets
 import tempfile
+import uuid
 from enum import StrEnum
 from pathlib import Path
 
@@ -152,9 +153,18 @@ class NotificationSettings(BaseModel):
     eight retries with the defaults)."""
 
 
+class StudioStripeAccount(BaseModel):
+    """A studio's own Stripe account: its secret key and the signing secret of the
+    webhook endpoint added for FitFlow in that account."""
+
+    secret_key: SecretStr
+    webhook_secret: SecretStr
+
+
 class StripeSettings(BaseModel):
-    """The platform's Stripe account. Without a secret key online checkout is off (409
-    `online_payments_unavailable`) and desk payments work as before."""
+    """The platform's Stripe account, and the studios that bring their own. Without a
+    secret key online checkout is off (409 `online_payments_unavailable`) and desk
+    payments work as before."""
 
     secret_key: SecretStr | None = None
     webhook_secret: SecretStr | None = None
@@ -167,10 +177,22 @@ class StripeSettings(BaseModel):
     checkout_minutes: int = Field(30, ge=30, le=24 * 60)
     """How long a Checkout Session stays open (Stripe's minimum is 30 minutes)."""
     timeout_seconds: float = Field(20.0, gt=0)
+    studio_accounts: dict[uuid.UUID, StudioStripeAccount] = Field(default_factory=dict)
+    """Studios with their own Stripe account, by studio id: their checkouts, refunds and
+    subscriptions use its key, and its events arrive at /api/v1/webhooks/stripe/{id}."""
 
     @property
     def enabled(self) -> bool:
         return self.secret_key is not None and bool(self.secret_key.get_secret_value())
+
+    def for_studio(self, organization_id: uuid.UUID | None) -> StripeSettings:
+        """The settings a studio's payments use: its own account's keys if it has one."""
+        account = self.studio_accounts.get(organization_id) if organization_id else None
+        if account is None:
+            return self
+        return self.model_copy(
+            update={"secret_key": account.secret_key, "webhook_secret": account.webhook_secret}
+        )
 
 
 class LogSettings(BaseModel):

@@ -50,7 +50,7 @@ async def start_plan_checkout(
     who comes back is never asked to pay twice."""
     member_id = await members.own_member_id(session, actor)
     plan = await plan_on_sale(session, organization.id, plan_id)
-    provider = providers.online()
+    provider = providers.online(organization.id)
     if plan.billing_period and await repository.live_subscription_of(
         session, organization.id, member_id
     ):
@@ -80,7 +80,7 @@ async def start_hold_checkout(
     """A checkout for the drop-in that pays a held spot, or None when the studio takes
     no online payments or the provider cannot be reached (the hold is kept either way
     and can be paid at the desk). The open checkout of the same hold is reused."""
-    if not providers.online_enabled():
+    if not providers.online_enabled(organization.id):
         return None
     now = time.now()
     reusable = await repository.open_checkout_of_booking(
@@ -96,7 +96,12 @@ async def start_hold_checkout(
             )
             order.description = f"{plan.name}: {class_label}"[:200]
             return await _open(
-                session, providers.online(), organization, order, CheckoutCreate(), now=now
+                session,
+                providers.online(organization.id),
+                organization,
+                order,
+                CheckoutCreate(),
+                now=now,
             )
     except PaymentProviderError:
         log.warning("hold_checkout_unavailable", booking_id=str(booking_id))

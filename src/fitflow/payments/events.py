@@ -4,6 +4,8 @@ duplicates and late arrivals change nothing."""
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fitflow.kit import jobs
@@ -12,9 +14,12 @@ from fitflow.payments.models import PaymentEvent
 from fitflow.payments.tasks import handle_event
 
 
-async def keep(session: AsyncSession, payload: dict[str, object]) -> bool:
-    """Store a verified Stripe event and queue its handling in the same transaction;
-    False (and nothing queued) for an event already received."""
+async def keep(
+    session: AsyncSession, payload: dict[str, object], account: uuid.UUID | None
+) -> bool:
+    """Store a verified Stripe event, with the studio whose own account sent it (None:
+    the platform's), and queue its handling in the same transaction; False (and nothing
+    queued) for an event already received."""
     data = payload.get("data")
     obj = data.get("object") if isinstance(data, dict) else None
     event = PaymentEvent(
@@ -23,6 +28,7 @@ async def keep(session: AsyncSession, payload: dict[str, object]) -> bool:
         type=str(payload.get("type") or "unknown")[:100],
         created_at=stripe_events.event_time(payload),
         payload=payload,
+        account_id=account,
         organization_id=stripe_events.organization_of(obj) if isinstance(obj, dict) else None,
     )
     if not await repository.store_event(session, event):

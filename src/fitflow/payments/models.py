@@ -168,6 +168,9 @@ class PaymentEvent(Base):
     """When the provider created the event (orders state by it, not by arrival)."""
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     received_at: Mapped[datetime] = created_at_column()
+    account_id: Mapped[uuid.UUID | None]
+    """The studio whose own Stripe account sent the event (None: the platform's); its
+    events may speak only of that studio's orders."""
     organization_id: Mapped[uuid.UUID | None]
     """The studio the event names; not a foreign key, since an event may name a studio
     (or order) that no longer exists, and must still be kept."""

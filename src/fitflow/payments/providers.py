@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fitflow.config import get_settings
 from fitflow.payments.errors import OnlinePaymentsUnavailable
 from fitflow.payments.gateway import (
@@ -31,20 +33,21 @@ class DeskProvider:
         raise OnlinePaymentsUnavailable("The desk keeps no subscriptions.")
 
 
-def provider(name: str) -> PaymentProvider:
-    """The provider that took an order's money."""
+def provider(name: str, organization_id: uuid.UUID | None) -> PaymentProvider:
+    """The provider that took a studio's money."""
     if name == "desk":
         return DeskProvider()
-    return online()
+    return online(organization_id)
 
 
-def online_enabled() -> bool:
-    return get_settings().stripe.enabled
+def online_enabled(organization_id: uuid.UUID | None) -> bool:
+    return get_settings().stripe.for_studio(organization_id).enabled
 
 
-def online() -> PaymentProvider:
-    """The online provider, or 409 `online_payments_unavailable` when none is set up."""
-    settings = get_settings().stripe
+def online(organization_id: uuid.UUID | None) -> PaymentProvider:
+    """The studio's online provider (its own Stripe account, or the platform's), or 409
+    `online_payments_unavailable` when none is set up."""
+    settings = get_settings().stripe.for_studio(organization_id)
     if not settings.enabled:
         raise OnlinePaymentsUnavailable()
     return StripeGateway(settings)

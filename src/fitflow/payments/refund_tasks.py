@@ -28,7 +28,7 @@ async def send_refund(refund_id: str) -> None:
         order = await repository.by_id(session, refund.organization_id, refund.order_id)
         if order is None or order.payment_ref is None:
             return
-        made = await providers.provider(order.provider).refund(
+        made = await providers.provider(order.provider, order.organization_id).refund(
             RefundRequest(
                 key=f"refund-{refund.id}",
                 payment_ref=order.payment_ref,
@@ -46,14 +46,15 @@ async def send_refund(refund_id: str) -> None:
 async def return_payment(payment_ref: str, reason: str, organization_id: str | None) -> None:
     """Refund a whole payment FitFlow could not match to what it sold (no such order, a
     wrong amount, a second payment). Keyed by the payment, so it is refunded once."""
-    made = await providers.online().refund(
+    studio = uuid.UUID(organization_id) if organization_id else None
+    made = await providers.online(studio).refund(
         RefundRequest(key=f"return-{payment_ref}", payment_ref=payment_ref, amount_minor=None)
     )
     async with job_session() as session:
         await audit.record(
             session,
             "payment.returned",
-            organization_id=uuid.UUID(organization_id) if organization_id else None,
+            organization_id=studio,
             subject_type="payment",
             subject_id=payment_ref,
             data={"reason": reason, "refund_ref": made.ref, "status": made.status},

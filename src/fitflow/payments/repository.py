@@ -143,6 +143,7 @@ async def store_event(session: AsyncSession, event: PaymentEvent) -> bool:
             type=event.type,
             created_at=event.created_at,
             payload=event.payload,
+            account_id=event.account_id,
             organization_id=event.organization_id,
         )
         .on_conflict_do_nothing(index_elements=[PaymentEvent.id])

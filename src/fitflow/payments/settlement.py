@@ -5,6 +5,7 @@ may arrive in any order and any number of times."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -130,16 +131,24 @@ async def record_dispute(session: AsyncSession, order: Order, dispute: DisputeSe
 
 
 async def return_whole(
-    session: AsyncSession, order: Order | None, payment_ref: str, *, reason: str
+    session: AsyncSession,
+    order: Order | None,
+    payment_ref: str,
+    *,
+    reason: str,
+    account: uuid.UUID | None = None,
 ) -> None:
     """Give a payment back whole through a job, with an audit entry and a notice to the
-    member: money FitFlow cannot match to what it sold is never kept."""
+    member: money FitFlow cannot match to what it sold is never kept. Without an order,
+    `account` is the studio whose own Stripe account took the money (None: the
+    platform's)."""
+    studio = order.organization_id if order else account
     await jobs.defer(
         session,
         return_payment,
         payment_ref=payment_ref,
         reason=reason,
-        organization_id=str(order.organization_id) if order else None,
+        organization_id=str(studio) if studio else None,
     )
     if order is None:
         return

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fitflow.config import get_settings
 from fitflow.payments import repository, settlement, subscriptions
 from fitflow.payments.gateway import (
     DisputeSeen,
@@ -22,30 +24,46 @@ from fitflow.payments.gateway import (
 from fitflow.payments.models import Order
 
 Object = dict[str, Any]
-Handler = Callable[[AsyncSession, Object], Awaitable[Handled]]
-StateHandler = Callable[[AsyncSession, Object, datetime], Awaitable[Handled]]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where an event came from: when the provider created it, and the studio whose own
+    Stripe account sent it (None: the platform's account)."""
+
+    at: datetime
+    account: uuid.UUID | None
+
+    def admits(self, order: Order) -> Order | None:
+        """The order, if this account may speak of it: a studio's own account only of
+        that studio's orders, the platform's only of studios without their own."""
+        if self.account is not None:
+            return order if order.organization_id == self.account else None
+        studio_accounts = get_settings().stripe.studio_accounts
+        return None if order.organization_id in studio_accounts else order
+
+
+Handler = Callable[[AsyncSession, Object, Scope], Awaitable[Handled]]
 NO_ORDER = Handled("ignored", "no order of FitFlow's")
 
 
-async def handle(session: AsyncSession, event_type: str, obj: Object, at: datetime) -> Handled:
-    """Apply an event of `event_type` about `obj`, created by the provider at `at`."""
-    if event_type in STATE_HANDLERS:
-        return await STATE_HANDLERS[event_type](session, obj, at)
+async def handle(session: AsyncSession, event_type: str, obj: Object, scope: Scope) -> Handled:
+    """Apply an event of `event_type` about `obj`."""
     handler = HANDLERS.get(event_type)
     if handler is None:
         return Handled("ignored", "event type not handled")
-    return await handler(session, obj)
+    return await handler(session, obj, scope)
 
 
-async def _checkout_completed(session: AsyncSession, obj: Object) -> Handled:
+async def _checkout_completed(session: AsyncSession, obj: Object, scope: Scope) -> Handled:
     """Paid by card now, or (payment_status unpaid) by a method that settles later."""
     if obj.get("payment_status") != "paid":
         return Handled("ignored", "payment not settled yet")
-    return await _checkout_paid(session, obj)
+    return await _checkout_paid(session, obj, scope)
 
 
-async def _checkout_paid(session: AsyncSession, obj: Object) -> Handled:
-    order = await _order_of_checkout(session, obj)
+async def _checkout_paid(session: AsyncSession, obj: Object, scope: Scope) -> Handled:
+    order = await _order_of_checkout(session, obj, scope)
     if obj.get("mode") == "subscription":
         return await _subscription_started(session, order, obj)
     payment = PaymentSeen(
@@ -54,7 +72,9 @@ async def _checkout_paid(session: AsyncSession, obj: Object) -> Handled:
         currency=str(obj.get("currency") or ""),
     )
     if order is None:
-        await settlement.return_whole(session, None, payment.payment_ref, reason="no such order")
+        await settlement.return_whole(
+            session, None, payment.payment_ref, reason="no such order", account=scope.account
+        )
         return Handled("refunded", "paid checkout without an order")
     return await settlement.settle(session, order, payment)
 
@@ -69,18 +89,18 @@ async def _subscription_started(session: AsyncSession, order: Order | None, obj:
     return Handled("applied", "subscription linked; its first invoice pays the order")
 
 
-async def _invoice_paid(session: AsyncSession, obj: Object) -> Handled:
+async def _invoice_paid(session: AsyncSession, obj: Object, scope: Scope) -> Handled:
     invoice = _invoice(obj)
-    first = await _order_of_metadata(session, {"metadata": _subscription_metadata(obj)})
+    first = await _order_of_metadata(session, {"metadata": _subscription_metadata(obj)}, scope)
     if invoice is None or first is None:
         return NO_ORDER
     return await subscriptions.invoice_paid(session, first, invoice)
 
 
-async def _invoice_payment_failed(session: AsyncSession, obj: Object) -> Handled:
+async def _invoice_payment_failed(session: AsyncSession, obj: Object, scope: Scope) -> Handled:
     """A renewal was declined (a first invoice fails on the payment page instead)."""
     invoice = _invoice(obj)
-    first = await _order_of_metadata(session, {"metadata": _subscription_metadata(obj)})
+    first = await _order_of_metadata(session, {"metadata": _subscription_metadata(obj)}, scope)
     if invoice is None or first is None:
         return NO_ORDER
     if not invoice.renewal:
@@ -88,21 +108,21 @@ async def _invoice_payment_failed(session: AsyncSession, obj: Object) -> Handled
     return await subscriptions.renewal_failed(session, first, invoice.subscription_ref)
 
 
-async def _subscription_updated(session: AsyncSession, obj: Object, at: datetime) -> Handled:
-    first = await _order_of_metadata(session, obj)
+async def _subscription_updated(session: AsyncSession, obj: Object, scope: Scope) -> Handled:
+    first = await _order_of_metadata(session, obj, scope)
     if first is None:
         return NO_ORDER
     seen = SubscriptionSeen(
         ref=str(obj["id"]),
         status=str(obj.get("status") or ""),
         cancel_at_period_end=bool(obj.get("cancel_at_period_end")),
-        at=at,
+        at=scope.at,
     )
     return await subscriptions.provider_changed(session, first, seen)
 
 
-async def _subscription_deleted(session: AsyncSession, obj: Object, at: datetime) -> Handled:
-    first = await _order_of_metadata(session, obj)
+async def _subscription_deleted(session: AsyncSession, obj: Object, scope: Scope) -> Handled:
+    first = await _order_of_metadata(session, obj, scope)
     if first is None:
         return NO_ORDER
     return await subscriptions.ended(session, first, str(obj["id"]))
@@ -144,21 +164,23 @@ def _ref(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-async def _checkout_closed(status: str, session: AsyncSession, obj: Object) -> Handled:
-    order = await _order_of_checkout(session, obj)
+async def _checkout_closed(
+    status: str, session: AsyncSession, obj: Object, scope: Scope
+) -> Handled:
+    order = await _order_of_checkout(session, obj, scope)
     return NO_ORDER if order is None else await settlement.close_unpaid(session, order, status)
 
 
-async def _checkout_expired(session: AsyncSession, obj: Object) -> Handled:
-    return await _checkout_closed("expired", session, obj)
+async def _checkout_expired(session: AsyncSession, obj: Object, scope: Scope) -> Handled:
+    return await _checkout_closed("expired", session, obj, scope)
 
 
-async def _async_payment_failed(session: AsyncSession, obj: Object) -> Handled:
-    return await _checkout_closed("failed", session, obj)
+async def _async_payment_failed(session: AsyncSession, obj: Object, scope: Scope) -> Handled:
+    return await _checkout_closed("failed", session, obj, scope)
 
 
-async def _payment_failed(session: AsyncSession, obj: Object) -> Handled:
-    order = await _order_of_metadata(session, obj)
+async def _payment_failed(session: AsyncSession, obj: Object, scope: Scope) -> Handled:
+    order = await _order_of_metadata(session, obj, scope)
     if order is None:
         return NO_ORDER
     error = obj.get("last_payment_error") or {}
@@ -166,8 +188,8 @@ async def _payment_failed(session: AsyncSession, obj: Object) -> Handled:
     return await settlement.note_failed_attempt(session, order, message)
 
 
-async def _charge_refunded(session: AsyncSession, obj: Object) -> Handled:
-    order = await _order_of_payment(session, obj.get("payment_intent"))
+async def _charge_refunded(session: AsyncSession, obj: Object, scope: Scope) -> Handled:
+    order = await _order_of_payment(session, obj.get("payment_intent"), scope)
     if order is None:
         return NO_ORDER
     listed = (obj.get("refunds") or {}).get("data") or []
@@ -175,8 +197,8 @@ async def _charge_refunded(session: AsyncSession, obj: Object) -> Handled:
     return await settlement.record_refunds(session, order, seen)
 
 
-async def _dispute(session: AsyncSession, obj: Object, *, closed: bool) -> Handled:
-    order = await _order_of_payment(session, obj.get("payment_intent"))
+async def _dispute(session: AsyncSession, obj: Object, scope: Scope, *, closed: bool) -> Handled:
+    order = await _order_of_payment(session, obj.get("payment_intent"), scope)
     if order is None:
         return NO_ORDER
     dispute = DisputeSeen(
@@ -189,12 +211,12 @@ async def _dispute(session: AsyncSession, obj: Object, *, closed: bool) -> Handl
     return await settlement.record_dispute(session, order, dispute)
 
 
-async def _dispute_opened(session: AsyncSession, obj: Object) -> Handled:
-    return await _dispute(session, obj, closed=False)
+async def _dispute_opened(session: AsyncSession, obj: Object, scope: Scope) -> Handled:
+    return await _dispute(session, obj, scope, closed=False)
 
 
-async def _dispute_closed(session: AsyncSession, obj: Object) -> Handled:
-    return await _dispute(session, obj, closed=True)
+async def _dispute_closed(session: AsyncSession, obj: Object, scope: Scope) -> Handled:
+    return await _dispute(session, obj, scope, closed=True)
 
 
 def _refund(item: Object) -> RefundSeen:
@@ -208,22 +230,27 @@ def _refund(item: Object) -> RefundSeen:
     )
 
 
-async def _order_of_checkout(session: AsyncSession, obj: Object) -> Order | None:
+async def _order_of_checkout(session: AsyncSession, obj: Object, scope: Scope) -> Order | None:
     order = await repository.by_provider_ref(
         session, "stripe", checkout_ref=str(obj["id"]), payment_ref=None
     )
-    return order or await _order_of_metadata(session, obj)
+    if order is not None:
+        return scope.admits(order)
+    return await _order_of_metadata(session, obj, scope)
 
 
-async def _order_of_payment(session: AsyncSession, payment_ref: object) -> Order | None:
+async def _order_of_payment(
+    session: AsyncSession, payment_ref: object, scope: Scope
+) -> Order | None:
     if not isinstance(payment_ref, str):
         return None
-    return await repository.by_provider_ref(
+    order = await repository.by_provider_ref(
         session, "stripe", checkout_ref=None, payment_ref=payment_ref
     )
+    return None if order is None else scope.admits(order)
 
 
-async def _order_of_metadata(session: AsyncSession, obj: Object) -> Order | None:
+async def _order_of_metadata(session: AsyncSession, obj: Object, scope: Scope) -> Order | None:
     """The order named in the object's metadata, as FitFlow wrote it when opening the
     checkout (both ids must agree)."""
     metadata = obj.get("metadata") or {}
@@ -232,7 +259,7 @@ async def _order_of_metadata(session: AsyncSession, obj: Object) -> Order | None
     if order_id is None or organization_id is None:
         return None
     order = await repository.by_id(session, organization_id, order_id, lock=True)
-    return order if order is not None and order.provider == "stripe" else None
+    return scope.admits(order) if order is not None and order.provider == "stripe" else None
 
 
 def _uuid(value: object) -> uuid.UUID | None:
@@ -262,10 +289,6 @@ HANDLERS: dict[str, Handler] = {
     "charge.dispute.closed": _dispute_closed,
     "invoice.paid": _invoice_paid,
     "invoice.payment_failed": _invoice_payment_failed,
-}
-STATE_HANDLERS: dict[str, StateHandler] = {
     "customer.subscription.updated": _subscription_updated,
     "customer.subscription.deleted": _subscription_deleted,
 }
-"""Events about a state that later events replace: they are applied in the order the
-provider created them."""

@@ -27,8 +27,8 @@ async def sync_subscription(subscription_id: str) -> None:
         wanted = await subscriptions.wanted_terms(session, uuid.UUID(subscription_id))
     if wanted is None:
         return
-    provider_name, terms = wanted
-    await providers.provider(provider_name).update_subscription(terms)
+    provider_name, organization_id, terms = wanted
+    await providers.provider(provider_name, organization_id).update_subscription(terms)
     log.info("subscription_synced", subscription_id=subscription_id, cancel_now=terms.cancel_now)
 
 

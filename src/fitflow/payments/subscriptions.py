@@ -265,8 +265,8 @@ async def _close_period(
 
 async def wanted_terms(
     session: AsyncSession, subscription_id: uuid.UUID
-) -> tuple[str, SubscriptionTerms] | None:
-    """The provider and the terms FitFlow's side of a live subscription asks for, read
+) -> tuple[str, uuid.UUID, SubscriptionTerms] | None:
+    """The provider, the studio and the terms FitFlow's side of a live subscription asks for, read
     from its latest period: cancelled before its end (cancel now), cancelled at its end,
     or running to an end a freeze may have moved (the next charge). Locks that period."""
     subscription = await repository.subscription_by_id(session, subscription_id)
@@ -293,7 +293,7 @@ async def wanted_terms(
             name=plan.name,
         ),
     )
-    return subscription.provider, terms
+    return subscription.provider, subscription.organization_id, terms
 
 
 def _renewed(order: Order) -> str:

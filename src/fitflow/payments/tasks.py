@@ -21,6 +21,7 @@ async def handle_event(event_id: str) -> None:
             return
         data = event.payload.get("data") or {}
         obj = data.get("object") or {}
-        handled = await stripe_events.handle(session, event.type, obj, event.created_at)
+        scope = stripe_events.Scope(at=event.created_at, account=event.account_id)
+        handled = await stripe_events.handle(session, event.type, obj, scope)
         event.handled_at, event.outcome, event.detail = time.now(), handled.outcome, handled.detail
     log.info("payment_event_handled", event_id=event_id, type=event.type, outcome=handled.outcome)

@@ -65,6 +65,8 @@ class Session:
     items: list[LineItem]
     payment_intent_metadata: dict[str, str]
     subscription_metadata: dict[str, str]
+    api_key: str = ""
+    """The secret key that created the session: the Stripe account it belongs to."""
 
 
 class Checkout:
@@ -111,6 +113,7 @@ class Checkout:
     async def _create_session(self, request: web.Request) -> web.Response:
         params = await _params(request)
         session = self.new_session(params, f"{request.url.origin()}{CHECKOUT_PAGE}")
+        session.api_key = request.headers.get("Authorization", "").removeprefix("Bearer ")
         return web.json_response(session.public)
 
     async def _retrieve_session(self, request: web.Request) -> web.Response:

@@ -92,6 +92,11 @@ class StripeLoopback:
     def checkout_session(self, session_id: str) -> dict[str, Any]:
         return self._session(session_id).public
 
+    def checkout_key(self, session_id: str) -> str:
+        """The secret key that opened a session, which says whose Stripe account it is in
+        (localstripe itself keeps one store for every key)."""
+        return self._session(session_id).api_key
+
     def pay_checkout(
         self, session_id: str, *, payment_method: str = "pm_card_visa", amount: int | None = None
     ) -> dict[str, Any]:
