@@ -20,6 +20,7 @@ TASK_MODULES = [
     "fitflow.payments.tasks",
     "fitflow.payments.refund_tasks",
     "fitflow.payments.subscription_tasks",
+    "fitflow.payments.grace_tasks",
     "fitflow.maintenance",
 ]
 QUEUES = ["default", "notifications"]

@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fitflow.kit import jobs, time
-from fitflow.payments.subscription_tasks import suspend_past_grace
+from fitflow.payments.grace_tasks import suspend_past_grace
+from fitflow.plans.validity import shift_by_days
 from tests.factories import Account, account
 from tests.payments.online import Shop
 from tests.payments.stripe_loopback import DECLINING_CARD
@@ -142,6 +143,12 @@ async def _suspend_past_grace(shop: Shop) -> None:
         await jobs.defer(session, suspend_past_grace, timestamp=int(time.now().timestamp()))
         await session.commit()
     await shop.run_jobs()
+
+
+async def _a_day_before(shop: Shop, valid_until: str) -> int:
+    """When Stripe should charge the next period: a local day before `valid_until`."""
+    timezone = await shop.scalar("SELECT timezone FROM organizations WHERE slug = :s", s=shop.slug)
+    return int(shift_by_days(_at(valid_until), timezone=str(timezone), days=-1).timestamp())
 
 
 def _at(value: str) -> datetime:
@@ -339,7 +346,7 @@ class TestChangesMadeInFitFlow:
         await subscriber.act_on_membership(membership["id"], "freeze", days=10)
         [frozen] = await subscriber.memberships()
         trial_end = subscriber.stripe_subscription().trial_end
-        assert trial_end == int(_at(frozen["valid_until"]).timestamp())
+        assert trial_end == await _a_day_before(shop, frozen["valid_until"])
         assert _at(frozen["valid_until"]) - _at(membership["valid_until"]) == timedelta(days=10)
 
     async def test_an_early_unfreeze_brings_the_charge_back(self, shop: Shop) -> None:
@@ -350,9 +357,16 @@ class TestChangesMadeInFitFlow:
         await subscriber.act_on_membership(membership["id"], "unfreeze")
         [after] = await subscriber.memberships()
         assert after["valid_until"] == membership["valid_until"]
-        assert subscriber.stripe_subscription().trial_end == int(
-            _at(after["valid_until"]).timestamp()
-        )
+        trial_end = subscriber.stripe_subscription().trial_end
+        assert trial_end == await _a_day_before(shop, after["valid_until"])
+
+    async def test_stripe_charges_the_next_period_a_day_before_the_paid_one_ends(
+        self, shop: Shop
+    ) -> None:
+        subscriber = await _subscribed(shop)
+        [membership] = await subscriber.memberships()
+        trial_end = subscriber.stripe_subscription().trial_end
+        assert trial_end == await _a_day_before(shop, membership["valid_until"])
 
 
 async def _plan(shop: Shop, **fields: Any) -> str:
@@ -430,3 +444,85 @@ class TestPlanChange:
         plus = await _plan(shop, name="Monthly plus", price_minor=7900)
         refused = await _change_plan(subscriber, plus)
         assert refused.status_code == 409, refused.text
+
+
+class TestNewsOutOfStep:
+    """What Stripe reports late, out of order, or about what it should not."""
+
+    async def test_a_renewal_charged_after_the_member_cancelled_is_paid_back(
+        self, shop: Shop
+    ) -> None:
+        subscriber = await _subscribed(shop)
+        [membership] = await subscriber.memberships()
+        cancelled = await shop.client.post(
+            f"{subscriber.base}/memberships/{membership['id']}/cancel",
+            headers=shop.headers("owner"),
+            json={"at_period_end": True},
+        )
+        assert cancelled.status_code == 200, cancelled.text
+        renewal = shop.stripe.renew(subscriber.subscription_ref)  # before the sync job ran
+        paid = shop.stripe.invoice_paid_event(subscriber.subscription_ref)
+        await shop.deliver_and_run(paid)
+        outcome = await shop.scalar(
+            "SELECT outcome FROM payment_events WHERE id = :id", id=paid["id"]
+        )
+        assert outcome == "refunded"
+        assert len(await subscriber.memberships()) == 1
+        assert shop.refunded_in_stripe(renewal["payment_intent"]) == renewal["amount_paid"]
+        assert subscriber.stripe_subscription().cancel_at_period_end is True
+
+    async def test_a_failure_reported_after_the_retry_was_paid_changes_nothing(
+        self, shop: Shop
+    ) -> None:
+        subscriber = await _subscribed(shop)
+        shop.stripe.renew(subscriber.subscription_ref, payment_method=DECLINING_CARD)
+        failed = shop.stripe.invoice_payment_failed_event(subscriber.subscription_ref)
+        shop.stripe.retry_renewal(subscriber.subscription_ref, payment_method="pm_card_visa")
+        await shop.deliver_and_run(shop.stripe.invoice_paid_event(subscriber.subscription_ref))
+        await shop.deliver_and_run(failed)
+        assert await subscriber.status() == "active"
+        assert len(await subscriber.memberships()) == 2
+        assert await subscriber.emails("Renewal payment failed") == 0
+
+    async def test_an_event_naming_another_members_subscription_changes_nothing(
+        self, shop: Shop
+    ) -> None:
+        mine = await _subscribed(shop)
+        theirs = await _subscribed(shop)
+        forged = shop.stripe.subscription_updated_event(theirs.subscription_ref, status="canceled")
+        obj = forged["data"]["object"]
+        obj["metadata"] = (
+            shop.stripe.client()
+            .v1.subscriptions.retrieve(mine.subscription_ref)
+            .to_dict()["metadata"]
+        )
+        await shop.deliver_and_run(forged)
+        assert (await mine.status(), await theirs.status()) == ("active", "active")
+
+    async def test_a_prorated_charge_is_recorded_without_granting_days(self, shop: Shop) -> None:
+        subscriber = await _subscribed(shop)
+        shop.stripe.renew(subscriber.subscription_ref)
+        charge = shop.stripe.invoice_paid_event(subscriber.subscription_ref)
+        charge["data"]["object"]["billing_reason"] = "subscription_update"
+        await shop.deliver_and_run(charge)
+        orders = await subscriber.orders()
+        assert len(await subscriber.memberships()) == 1
+        assert sorted(o["description"] for o in orders) == [
+            "Monthly online",
+            "Monthly online: subscription_update",
+        ]
+        assert await subscriber.invoices() == 2
+
+    async def test_an_invoice_without_its_payment_has_it_looked_up(self, shop: Shop) -> None:
+        """Recent API versions send no `payment_intent` on invoices."""
+        subscriber = await _started(shop)
+        subscriber.subscription_ref = shop.stripe.pay_checkout(subscriber.checkout_ref)[
+            "subscription"
+        ]
+        paid = shop.stripe.invoice_paid_event(subscriber.subscription_ref)
+        intent = paid["data"]["object"].pop("payment_intent")
+        paid["data"]["object"].pop("charge", None)
+        await shop.deliver_and_run(paid)
+        [order] = await subscriber.orders()
+        assert (order["status"], order["payment_ref"]) == ("paid", intent)
+        assert len(await subscriber.memberships()) == 1

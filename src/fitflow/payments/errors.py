@@ -44,7 +44,7 @@ class OnlinePaymentsUnavailable(Conflict):
 
 class AlreadySubscribed(Conflict):
     code = "already_subscribed"
-    message = "You already have a subscription that renews; cancel it before starting another."
+    message = "You already have a subscription in this studio; cancel it before starting another."
 
 
 class SubscriptionNotFound(NotFound):

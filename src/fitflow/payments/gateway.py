@@ -84,6 +84,8 @@ class PaymentProvider(Protocol):
 
     async def update_subscription(self, terms: SubscriptionTerms) -> None: ...
 
+    async def invoice_payment_ref(self, invoice_ref: str) -> str | None: ...
+
 
 @dataclass(frozen=True)
 class Handled:
@@ -128,7 +130,10 @@ class InvoiceSeen:
     payment_ref: str | None
     amount_minor: int
     currency: str
-    renewal: bool
+    reason: str
+    """Stripe's billing reason: `subscription_create` (the first period),
+    `subscription_cycle` (a renewal), or another charge (`subscription_update`, ...)."""
+    at: datetime
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,9 @@ class DeskProvider:
     async def update_subscription(self, terms: SubscriptionTerms) -> None:
         raise OnlinePaymentsUnavailable("The desk keeps no subscriptions.")
 
+    async def invoice_payment_ref(self, invoice_ref: str) -> str | None:
+        raise OnlinePaymentsUnavailable("The desk keeps no subscriptions.")
+
 
 def provider(name: str, organization_id: uuid.UUID | None) -> PaymentProvider:
     """The provider that took a studio's money."""

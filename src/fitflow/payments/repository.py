@@ -204,13 +204,14 @@ async def subscription_in(
 async def live_subscription_of(
     session: AsyncSession, organization_id: uuid.UUID, member_id: uuid.UUID
 ) -> Subscription | None:
-    """The member's subscription that still charges (active or in its grace period)."""
+    """The member's subscription that may still charge: active, in its grace period, or
+    suspended (the provider may still collect it) until the provider ends it."""
     found: Subscription | None = await session.scalar(
         select(Subscription)
         .where(
             Subscription.organization_id == organization_id,
             Subscription.member_id == member_id,
-            Subscription.status.in_(("active", "past_due")),
+            Subscription.status.in_(("active", "past_due", "suspended")),
         )
         .limit(1)
     )

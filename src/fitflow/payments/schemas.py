@@ -110,6 +110,8 @@ class SubscriptionRead(BaseModel):
     member_id: uuid.UUID
     plan_id: uuid.UUID
     provider: Literal["stripe"]
+    provider_ref: str = Field(description="The subscription at the provider (Stripe's sub_...)")
+    customer_ref: str | None = Field(description="The customer at the provider (cus_...)")
     amount_minor: int = Field(description="What each period costs")
     currency: str
     status: Literal["active", "past_due", "suspended", "cancelled"] = Field(

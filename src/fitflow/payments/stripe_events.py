@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fitflow.config import get_settings
-from fitflow.payments import repository, settlement, subscriptions
+from fitflow.payments import providers, repository, settlement, subscription_endings
+from fitflow.payments import subscriptions as subscription_invoices
 from fitflow.payments.gateway import (
     DisputeSeen,
     Handled,
@@ -85,27 +86,45 @@ async def _subscription_started(session: AsyncSession, order: Order | None, obj:
     subscription_ref = _ref(obj.get("subscription"))
     if order is None or subscription_ref is None:
         return NO_ORDER
-    await subscriptions.link(session, order, subscription_ref, _ref(obj.get("customer")))
+    linked = await subscription_invoices.link(
+        session, order, subscription_ref, _ref(obj.get("customer"))
+    )
+    if linked is None:
+        return Handled("ignored", "the subscription belongs to another order")
     return Handled("applied", "subscription linked; its first invoice pays the order")
 
 
 async def _invoice_paid(session: AsyncSession, obj: Object, scope: Scope) -> Handled:
-    invoice = _invoice(obj)
-    first = await _order_of_metadata(session, {"metadata": _subscription_metadata(obj)}, scope)
-    if invoice is None or first is None:
+    invoice = _invoice(obj, scope)
+    if invoice is None:
         return NO_ORDER
-    return await subscriptions.invoice_paid(session, first, invoice)
+    if invoice.payment_ref is None and invoice.amount_minor > 0:
+        # Recent API versions leave the payment out of the invoice: ask for it.
+        found = await providers.online(scope.account).invoice_payment_ref(invoice.ref)
+        invoice = replace(invoice, payment_ref=found)
+    metadata = _subscription_metadata(obj)
+    first = await _order_of_metadata(session, {"metadata": metadata}, scope)
+    if first is not None:
+        return await subscription_invoices.invoice_paid(session, first, invoice)
+    if "fitflow_order_id" in metadata and invoice.payment_ref is not None:
+        await settlement.return_whole(
+            session, None, invoice.payment_ref, reason="no such order", account=scope.account
+        )
+        return Handled("refunded", "paid invoice of a subscription without its order")
+    return NO_ORDER
 
 
 async def _invoice_payment_failed(session: AsyncSession, obj: Object, scope: Scope) -> Handled:
     """A renewal was declined (a first invoice fails on the payment page instead)."""
-    invoice = _invoice(obj)
+    invoice = _invoice(obj, scope)
     first = await _order_of_metadata(session, {"metadata": _subscription_metadata(obj)}, scope)
     if invoice is None or first is None:
         return NO_ORDER
-    if not invoice.renewal:
+    if invoice.reason == subscription_invoices.FIRST:
         return Handled("ignored", "the first payment is retried on the payment page")
-    return await subscriptions.renewal_failed(session, first, invoice.subscription_ref)
+    return await subscription_invoices.renewal_failed(
+        session, first, invoice.subscription_ref, invoice_ref=invoice.ref, at=scope.at
+    )
 
 
 async def _subscription_updated(session: AsyncSession, obj: Object, scope: Scope) -> Handled:
@@ -118,17 +137,17 @@ async def _subscription_updated(session: AsyncSession, obj: Object, scope: Scope
         cancel_at_period_end=bool(obj.get("cancel_at_period_end")),
         at=scope.at,
     )
-    return await subscriptions.provider_changed(session, first, seen)
+    return await subscription_endings.provider_changed(session, first, seen)
 
 
 async def _subscription_deleted(session: AsyncSession, obj: Object, scope: Scope) -> Handled:
     first = await _order_of_metadata(session, obj, scope)
     if first is None:
         return NO_ORDER
-    return await subscriptions.ended(session, first, str(obj["id"]))
+    return await subscription_endings.ended(session, first, str(obj["id"]))
 
 
-def _invoice(obj: Object) -> InvoiceSeen | None:
+def _invoice(obj: Object, scope: Scope) -> InvoiceSeen | None:
     """A subscription's invoice, read from recent (parent, payments) or older API
     versions (subscription, payment_intent)."""
     details = (obj.get("parent") or {}).get("subscription_details") or {}
@@ -144,7 +163,8 @@ def _invoice(obj: Object) -> InvoiceSeen | None:
         payment_ref=_ref(payment.get("payment_intent")) or _ref(obj.get("payment_intent")),
         amount_minor=int(obj.get("amount_paid") or 0),
         currency=str(obj.get("currency") or ""),
-        renewal=obj.get("billing_reason") != "subscription_create",
+        reason=str(obj.get("billing_reason") or "manual"),
+        at=scope.at,
     )
 
 
@@ -270,10 +290,12 @@ def _uuid(value: object) -> uuid.UUID | None:
 
 
 def event_time(event: Object) -> datetime:
+    """When the provider created the event."""
     return datetime.fromtimestamp(int(event.get("created") or 0), tz=UTC)
 
 
 def organization_of(obj: Object) -> uuid.UUID | None:
+    """The studio FitFlow's metadata on the object names, if any."""
     metadata = obj.get("metadata") or _subscription_metadata(obj)
     return _uuid(metadata.get("fitflow_organization_id"))
 

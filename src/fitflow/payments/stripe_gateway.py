@@ -89,12 +89,6 @@ class StripeGateway:
         if terms.cancel_now:
             await _call(subscriptions.cancel_async(terms.ref))
             return
-        params: dict[str, Any] = {}
-        if bool(current.get("cancel_at_period_end")) != terms.cancel_at_period_end:
-            params["cancel_at_period_end"] = terms.cancel_at_period_end
-        charge_at = None if terms.next_charge_at is None else int(terms.next_charge_at.timestamp())
-        if charge_at is not None and charge_at != _next_charge(current):
-            params |= {"trial_end": charge_at, "proration_behavior": "none"}
         item = current["items"]["data"][0]
         wanted = terms.price
         if _charge_of(item) != (
@@ -102,15 +96,44 @@ class StripeGateway:
             wanted.currency.upper(),
             wanted.billing_period,
         ):
+            # On its own: a trial in the same update would turn the proration off.
             price = await self._price(wanted)
-            params |= {
-                "items": [{"id": item["id"], "price": price}],
-                "proration_behavior": "create_prorations",
-            }
-        if params:
-            await _call(
-                subscriptions.update_async(terms.ref, params=params)  # type: ignore[arg-type]
+            await self._update(
+                terms.ref,
+                {
+                    "items": [{"id": item["id"], "price": price}],
+                    "proration_behavior": "create_prorations",
+                },
             )
+        params: dict[str, Any] = {}
+        if bool(current.get("cancel_at_period_end")) != terms.cancel_at_period_end:
+            params["cancel_at_period_end"] = terms.cancel_at_period_end
+        charge_at = None if terms.next_charge_at is None else int(terms.next_charge_at.timestamp())
+        if charge_at is not None and charge_at != _next_charge(current):
+            params |= {"trial_end": charge_at, "proration_behavior": "none"}
+        if params:
+            await self._update(terms.ref, params)
+
+    async def _update(self, ref: str, params: dict[str, Any]) -> None:
+        await _call(
+            self.client.v1.subscriptions.update_async(ref, params=params)  # type: ignore[arg-type]
+        )
+
+    async def invoice_payment_ref(self, invoice_ref: str) -> str | None:
+        """The PaymentIntent that paid an invoice (recent API versions keep it on the
+        invoice's payments, not on the invoice)."""
+        listed = await _call(
+            self.client.v1.invoice_payments.list_async(
+                params={"invoice": invoice_ref, "status": "paid"}
+            )
+        )
+        for paid in listed.data:
+            intent = (paid.to_dict().get("payment") or {}).get("payment_intent")
+            if isinstance(intent, str):
+                return intent
+            if isinstance(intent, dict) and isinstance(intent.get("id"), str):
+                return str(intent["id"])
+        return None
 
     async def _price(self, price: RecurringPrice) -> str:
         """A recurring Stripe Price for the terms (its own product, as checkout's are)."""

@@ -1,8 +1,12 @@
-"""Subscriptions, as the provider's news reaches them: a paid checkout starts one, each
-paid renewal invoice becomes an order and the next membership period, a failed renewal
-opens a grace period, and the provider's cancellation ends it. Every use case starts from
-the subscription's first order, locked, so events about one subscription queue; each
-decides from the current state alone and is safe to run twice."""
+"""Subscriptions, as the provider's news of money reaches them: a paid checkout starts
+one, each paid renewal invoice becomes an order and the next membership period, another
+paid invoice (a prorated plan change) an order that grants no days, and a failed renewal
+opens a grace period that a job ends by suspending.
+
+Every use case starts from the subscription's first order, locked, then the subscription,
+then its latest period, so events about one subscription queue; each decides from the
+current state alone and is safe to run twice. A subscription is only ever touched through
+the order that started it: another studio's or member's is never found."""
 
 from __future__ import annotations
 
@@ -13,87 +17,164 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fitflow.audit import service as audit
 from fitflow.invoices import service as invoices
-from fitflow.kit import time
+from fitflow.kit import jobs, time
 from fitflow.kit.money import format_minor
 from fitflow.memberships import service as memberships
 from fitflow.memberships.models import Membership
-from fitflow.memberships.state import coverage_end
 from fitflow.organizations.models import Organization
 from fitflow.organizations.policy import policy_of
 from fitflow.payments import repository, settlement
-from fitflow.payments.gateway import (
-    Handled,
-    InvoiceSeen,
-    PaymentSeen,
-    RecurringPrice,
-    SubscriptionSeen,
-    SubscriptionTerms,
-)
+from fitflow.payments.gateway import Handled, InvoiceSeen, PaymentSeen
 from fitflow.payments.models import Order, Subscription
 from fitflow.payments.service import grant_order, insert_order
+from fitflow.payments.subscription_tasks import sync_subscription
 from fitflow.plans import service as plans
-from fitflow.plans.validity import extend_by_days, local_day
+from fitflow.plans.models import Plan
+from fitflow.plans.validity import extend_by_days, local_day, shift_by_days
 
 LIVE = frozenset({"active", "past_due"})
+FIRST = "subscription_create"
+RENEWAL = "subscription_cycle"
 
 
 async def link(
     session: AsyncSession, order: Order, subscription_ref: str, customer_ref: str | None
-) -> Subscription:
+) -> Subscription | None:
     """The subscription the order's checkout started, written once and named on the
-    order (the caller holds the order locked)."""
-    found = await repository.subscription_by_ref(session, order.provider, subscription_ref)
-    if found is None:
-        found = Subscription(
-            id=uuid.uuid4(),
-            organization_id=order.organization_id,
-            member_id=order.member_id,
-            plan_id=order.plan_id,
-            provider=order.provider,
-            provider_ref=subscription_ref,
-            customer_ref=customer_ref,
-            amount_minor=order.amount_minor,
-            currency=order.currency,
-            status="active",
-            cancel_at_period_end=False,
-        )
-        await repository.add(session, found)
-    order.subscription_id = found.id
-    return found
+    order (the caller holds the order locked); None when `subscription_ref` is another
+    order's, so an event can never attach one studio's order to another's subscription."""
+    existing = await repository.subscription_by_ref(session, order.provider, subscription_ref)
+    if existing is not None:
+        return existing if _started_by(existing, order) else None
+    if order.subscription_id is not None:
+        return None
+    started = Subscription(
+        id=uuid.uuid4(),
+        organization_id=order.organization_id,
+        member_id=order.member_id,
+        plan_id=order.plan_id,
+        provider=order.provider,
+        provider_ref=subscription_ref,
+        customer_ref=customer_ref,
+        amount_minor=order.amount_minor,
+        currency=order.currency,
+        status="active",
+        cancel_at_period_end=False,
+    )
+    await repository.add(session, started)
+    order.subscription_id = started.id
+    return started
+
+
+async def owned(session: AsyncSession, first: Order, subscription_ref: str) -> Subscription | None:
+    """The subscription `subscription_ref` names, locked, if `first` started it."""
+    found = await repository.subscription_by_ref(session, first.provider, subscription_ref)
+    return found if found is not None and _started_by(found, first) else None
+
+
+def _started_by(subscription: Subscription, order: Order) -> bool:
+    same_buyer = (subscription.organization_id, subscription.member_id) == (
+        order.organization_id,
+        order.member_id,
+    )
+    return same_buyer and order.subscription_id in (None, subscription.id)
 
 
 async def invoice_paid(session: AsyncSession, first: Order, invoice: InvoiceSeen) -> Handled:
-    """The first invoice pays the order its checkout wrote; each later one renews."""
+    """The first invoice pays the order its checkout wrote, each renewal invoice renews,
+    and any other paid invoice is recorded as a charge that grants no days. After a
+    payment the provider's next charge is aligned with the period's end (a job)."""
     subscription = await link(session, first, invoice.subscription_ref, invoice.customer_ref)
-    if invoice.payment_ref is None:
-        return Handled("ignored", "invoice paid without a payment (nothing was due)")
-    if not invoice.renewal:
+    if subscription is None:
+        return Handled("ignored", "the subscription belongs to another order")
+    advance(subscription, invoice.at)
+    if invoice.reason == FIRST:
+        if invoice.payment_ref is None:
+            return Handled("ignored", "a first invoice paid without a payment")
         payment = PaymentSeen(invoice.payment_ref, invoice.amount_minor, invoice.currency)
-        return await settlement.settle(session, first, payment)
-    return await _renew(session, first, subscription, invoice)
+        handled = await settlement.settle(session, first, payment)
+    elif invoice.reason == RENEWAL:
+        handled = await _renew(session, first, subscription, invoice)
+    else:
+        handled = await _record_charge(session, first, subscription, invoice)
+    await jobs.defer(session, sync_subscription, subscription_id=str(subscription.id))
+    return handled
+
+
+def advance(subscription: Subscription, at: datetime) -> None:
+    """Note the provider's newest news of the subscription, so that older state events
+    arriving later change nothing."""
+    if subscription.provider_updated_at is None or at > subscription.provider_updated_at:
+        subscription.provider_updated_at = at
 
 
 async def _renew(
     session: AsyncSession, first: Order, subscription: Subscription, invoice: InvoiceSeen
 ) -> Handled:
     """A renewal paid: a new order for what was charged, the next period from where the
-    paid one ended (a grace period's days are part of it), an invoice and a receipt."""
+    paid one ended (a grace period's days are part of it), an invoice and a receipt. A
+    renewal of a subscription FitFlow has cancelled, or that its member cancelled before
+    the provider heard of it, is paid back."""
     if await repository.by_invoice_ref(session, subscription.provider, invoice.ref) is not None:
         return Handled("ignored", "this renewal was recorded already")
-    if subscription.status == "cancelled" or invoice.currency.upper() != first.currency:
-        reason = "subscription cancelled" if subscription.status == "cancelled" else "currency"
-        await settlement.return_whole(session, first, invoice.payment_ref or "", reason=reason)
-        return Handled("refunded", f"renewal not accepted: {reason}")
+    latest = await memberships.latest_of_subscription(
+        session, subscription.organization_id, subscription.id
+    )
+    refused = _refusal(first, subscription, latest, invoice)
+    if refused is not None:
+        if invoice.payment_ref is not None:
+            await settlement.return_whole(session, first, invoice.payment_ref, reason=refused)
+        return Handled("refunded", f"renewal not accepted: {refused}")
     organization = await settlement.organization_of(session, first)
     plan = await plans.plan_by_id(session, first.organization_id, subscription.plan_id)
-    starts_at = await _paid_end(session, organization, subscription)
-    order = Order(
+    starts_at = await _paid_end(session, organization, subscription, latest)
+    order = _paid_order(first, subscription, plan, invoice, f"{plan.name}: renewal")
+    await insert_order(session, order)
+    await grant_order(session, organization, order, plan, at=starts_at)
+    subscription.status, subscription.suspended_at = "active", None
+    await settlement.record(session, order, "order.paid", {"renewal_of": str(first.id)})
+    await invoices.issue_for_order(session, order)  # last: it holds the counter lock
+    await settlement.tell_member(session, organization, order, "Renewal paid", _renewed(order))
+    return Handled("applied")
+
+
+def _refusal(
+    first: Order, subscription: Subscription, latest: Membership | None, invoice: InvoiceSeen
+) -> str | None:
+    if subscription.status == "cancelled":
+        return "subscription cancelled"
+    if latest is not None and latest.cancel_at is not None:
+        return "membership cancelled"
+    if invoice.currency.upper() != first.currency:
+        return "currency"
+    return None
+
+
+async def _record_charge(
+    session: AsyncSession, first: Order, subscription: Subscription, invoice: InvoiceSeen
+) -> Handled:
+    """A paid invoice that is not a period (the prorated difference of a plan change,
+    or an invoice made in the provider's dashboard): an order and an invoice, no days."""
+    if await repository.by_invoice_ref(session, subscription.provider, invoice.ref) is not None:
+        return Handled("ignored", "this charge was recorded already")
+    plan = await plans.plan_by_id(session, first.organization_id, subscription.plan_id)
+    order = _paid_order(first, subscription, plan, invoice, f"{plan.name}: {invoice.reason}")
+    await insert_order(session, order)
+    await settlement.record(session, order, "order.paid", {"charge_of": str(first.id)})
+    await invoices.issue_for_order(session, order)
+    return Handled("applied", "charge recorded; no days granted")
+
+
+def _paid_order(
+    first: Order, subscription: Subscription, plan: Plan, invoice: InvoiceSeen, description: str
+) -> Order:
+    return Order(
         id=uuid.uuid4(),
         organization_id=first.organization_id,
         member_id=subscription.member_id,
         plan_id=plan.id,
         plan_kind=plan.kind,
-        description=f"{plan.name}: renewal",
+        description=description[:200],
         amount_minor=invoice.amount_minor,
         currency=first.currency,
         intro_offer=False,
@@ -105,64 +186,92 @@ async def _renew(
         invoice_ref=invoice.ref,
         subscription_id=subscription.id,
     )
-    await insert_order(session, order)
-    await grant_order(session, organization, order, plan, at=starts_at)
-    subscription.status, subscription.suspended_at = "active", None
-    await settlement.record(session, order, "order.paid", {"renewal_of": str(first.id)})
-    await invoices.issue_for_order(session, order)  # last: it holds the counter lock
-    await settlement.tell_member(session, organization, order, "Renewal paid", _renewed(order))
-    return Handled("applied")
 
 
 async def _paid_end(
-    session: AsyncSession, organization: Organization, subscription: Subscription
+    session: AsyncSession,
+    organization: Organization,
+    subscription: Subscription,
+    latest: Membership | None,
 ) -> datetime:
-    """Where the next period starts: the end of the last paid one, which a grace period
-    had extended (it is moved back); now when no period was granted yet."""
-    latest = await memberships.latest_of_subscription(
-        session, subscription.organization_id, subscription.id
-    )
+    """Where the next period starts: the end of the last paid one; now when no period
+    was granted yet. A grace period's extension is taken back first, except the days of
+    a freeze asked for during it, which stay paused."""
     if latest is None:
         return time.now()
-    if subscription.paid_until is not None:
-        await memberships.move_end(session, organization, latest, subscription.paid_until)
+    if subscription.paid_until is not None and subscription.grace_until is not None:
+        timezone = organization.timezone
+        frozen_days = (
+            local_day(latest.valid_until, timezone) - local_day(subscription.grace_until, timezone)
+        ).days
+        paid_end = shift_by_days(
+            subscription.paid_until, timezone=timezone, days=max(frozen_days, 0)
+        )
+        await memberships.move_end(session, organization, latest, paid_end)
         subscription.paid_until = subscription.grace_until = None
     return latest.valid_until
 
 
-async def renewal_failed(session: AsyncSession, first: Order, subscription_ref: str) -> Handled:
+async def renewal_failed(
+    session: AsyncSession,
+    first: Order,
+    subscription_ref: str,
+    *,
+    invoice_ref: str | None,
+    at: datetime,
+) -> Handled:
     """A renewal charge failed: the member keeps the latest period for the studio's grace
-    days while the provider retries, and is told. Later failures change nothing."""
-    subscription = await repository.subscription_by_ref(session, first.provider, subscription_ref)
+    days while the provider retries, and is told. A failure the provider reported before
+    news already applied (the invoice paid since, a newer state) changes nothing, nor do
+    further failures once the grace runs."""
+    subscription = await owned(session, first, subscription_ref)
     if subscription is None or subscription.status != "active":
         return Handled("ignored", "no active subscription")
+    paid_since = invoice_ref and await repository.by_invoice_ref(
+        session, first.provider, invoice_ref
+    )
+    stale = subscription.provider_updated_at is not None and at < subscription.provider_updated_at
+    if paid_since or stale:
+        return Handled("ignored", "older than what was applied")
+    advance(subscription, at)
     organization = await settlement.organization_of(session, first)
     latest = await memberships.latest_of_subscription(
         session, subscription.organization_id, subscription.id
     )
     if latest is None:
         return Handled("ignored", "no period granted yet")
-    days = policy_of(organization.policy).renewal_grace_days
     grace_until = extend_by_days(
-        max(latest.valid_until, time.now()), timezone=organization.timezone, days=days
+        max(latest.valid_until, time.now()),
+        timezone=organization.timezone,
+        days=policy_of(organization.policy).renewal_grace_days,
     )
     subscription.paid_until, subscription.grace_until = latest.valid_until, grace_until
     subscription.status = "past_due"
     await memberships.move_end(session, organization, latest, grace_until)
-    await _record(session, subscription, "subscription.payment_failed", grace_until=grace_until)
+    await record(session, subscription, "subscription.payment_failed", grace_until=grace_until)
+    await settlement.tell_member(
+        session,
+        organization,
+        first,
+        "Renewal payment failed",
+        _grace_notice(latest, grace_until, organization),
+    )
+    return Handled("applied")
+
+
+def _grace_notice(latest: Membership, grace_until: datetime, organization: Organization) -> str:
     last_day = local_day(grace_until - timedelta(microseconds=1), organization.timezone)
-    body = (
+    return (
         f"We could not collect the renewal of your {latest.name}. You can keep booking "
         f"until the end of {last_day:%A %d %B %Y}; please update your payment details "
         "before then to keep your membership."
     )
-    await settlement.tell_member(session, organization, first, "Renewal payment failed", body)
-    return Handled("applied")
 
 
 async def suspend(session: AsyncSession, subscription_id: uuid.UUID) -> bool:
     """The grace period ended unpaid: the subscription is suspended (the membership's
-    extended end has passed, so it covers nothing more) and the member told."""
+    extended end has passed, so it covers nothing more) and the member told. The
+    provider may still collect later, which renews it again."""
     subscription = await repository.subscription_by_id(session, subscription_id, lock=True)
     now = time.now()
     if subscription is None or subscription.status != "past_due":
@@ -171,7 +280,7 @@ async def suspend(session: AsyncSession, subscription_id: uuid.UUID) -> bool:
         return False
     first = await repository.first_order_of(session, subscription)
     subscription.status, subscription.suspended_at = "suspended", now
-    await _record(session, subscription, "subscription.suspended")
+    await record(session, subscription, "subscription.suspended")
     if first is not None:
         organization = await settlement.organization_of(session, first)
         body = (
@@ -182,128 +291,16 @@ async def suspend(session: AsyncSession, subscription_id: uuid.UUID) -> bool:
     return True
 
 
-async def provider_changed(session: AsyncSession, first: Order, seen: SubscriptionSeen) -> Handled:
-    """The provider's view of the subscription (created in its dashboard, or in answer to
-    FitFlow): whether it ends with its period, and whether it is past due or gone. An
-    update older than the newest applied changes nothing."""
-    subscription = await repository.subscription_by_ref(session, first.provider, seen.ref)
-    if subscription is None:
-        return Handled("ignored", "no such subscription")
-    if subscription.provider_updated_at is not None and seen.at < subscription.provider_updated_at:
-        return Handled("ignored", "an older state than the one applied")
-    subscription.provider_updated_at = seen.at
-    if seen.status == "canceled":
-        return await ended(session, first, seen.ref)
-    if seen.status == "past_due" and subscription.status == "active":
-        return await renewal_failed(session, first, seen.ref)
-    if (
-        subscription.status not in LIVE
-        or seen.cancel_at_period_end == subscription.cancel_at_period_end
-    ):
-        return Handled("ignored", "nothing changed")
-    subscription.cancel_at_period_end = seen.cancel_at_period_end
-    await _end_with_period(session, first, subscription)
-    return Handled("applied")
-
-
-async def _end_with_period(session: AsyncSession, first: Order, subscription: Subscription) -> None:
-    """The latest period ends the membership (or, no longer, when the member changed
-    their mind at the provider)."""
-    organization = await settlement.organization_of(session, first)
-    latest = await memberships.latest_of_subscription(
-        session, subscription.organization_id, subscription.id
-    )
-    if latest is not None:
-        await memberships.end_with_period(
-            session, organization, latest, ends=subscription.cancel_at_period_end
-        )
-    await _record(
-        session,
-        subscription,
-        "subscription.updated",
-        cancel_at_period_end=subscription.cancel_at_period_end,
-    )
-
-
-async def ended(session: AsyncSession, first: Order, subscription_ref: str) -> Handled:
-    """The provider cancelled the subscription: no more renewals. A paid period runs to
-    its end; a grace period ends now."""
-    subscription = await repository.subscription_by_ref(session, first.provider, subscription_ref)
-    if subscription is None or subscription.status == "cancelled":
-        return Handled("ignored", "already cancelled")
-    organization = await settlement.organization_of(session, first)
-    latest = await memberships.latest_of_subscription(
-        session, subscription.organization_id, subscription.id
-    )
-    if latest is not None:
-        await _close_period(session, organization, subscription, latest)
-    subscription.status, subscription.cancelled_at = "cancelled", time.now()
-    subscription.paid_until = subscription.grace_until = None
-    await _record(session, subscription, "subscription.cancelled")
-    body = "Your subscription has ended and will not renew."
-    if latest is not None and coverage_end(latest) > time.now():
-        last_day = local_day(
-            coverage_end(latest) - timedelta(microseconds=1), organization.timezone
-        )
-        body += f" Your {latest.name} stays valid until the end of {last_day:%A %d %B %Y}."
-    await settlement.tell_member(session, organization, first, "Subscription ended", body)
-    return Handled("applied")
-
-
-async def _close_period(
-    session: AsyncSession,
-    organization: Organization,
-    subscription: Subscription,
-    latest: Membership,
-) -> None:
-    if subscription.paid_until is not None:
-        await memberships.move_end(
-            session, organization, latest, max(subscription.paid_until, time.now())
-        )
-    await memberships.end_with_period(session, organization, latest, ends=True)
-
-
-async def wanted_terms(
-    session: AsyncSession, subscription_id: uuid.UUID
-) -> tuple[str, uuid.UUID, SubscriptionTerms] | None:
-    """The provider, the studio and the terms FitFlow's side of a live subscription asks for, read
-    from its latest period: cancelled before its end (cancel now), cancelled at its end,
-    or running to an end a freeze may have moved (the next charge). Locks that period."""
-    subscription = await repository.subscription_by_id(session, subscription_id)
-    if subscription is None or subscription.status not in LIVE:
-        return None
-    latest = await memberships.latest_of_subscription(
-        session, subscription.organization_id, subscription.id
-    )
-    if latest is None:
-        return None
-    plan = await plans.plan_by_id(session, subscription.organization_id, subscription.plan_id)
-    cancelled = latest.cancel_at is not None
-    cancel_now = cancelled and coverage_end(latest) < latest.valid_until
-    in_grace = subscription.grace_until is not None
-    terms = SubscriptionTerms(
-        ref=subscription.provider_ref,
-        cancel_now=cancel_now,
-        cancel_at_period_end=cancelled and not cancel_now,
-        next_charge_at=None if cancelled or in_grace else latest.valid_until,
-        price=RecurringPrice(
-            amount_minor=subscription.amount_minor,
-            currency=subscription.currency,
-            billing_period=plan.billing_period or "month",
-            name=plan.name,
-        ),
-    )
-    return subscription.provider, subscription.organization_id, terms
-
-
 def _renewed(order: Order) -> str:
+    """The receipt's text for a renewal."""
     amount = format_minor(order.amount_minor, order.currency)
     return f"Thank you: your membership renewed and we received {amount} for {order.description}."
 
 
-async def _record(
+async def record(
     session: AsyncSession, subscription: Subscription, action: str, **data: object
 ) -> None:
+    """An audit entry about the subscription, its data as text."""
     await audit.record(
         session,
         action,
