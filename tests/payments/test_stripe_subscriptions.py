@@ -526,3 +526,23 @@ class TestNewsOutOfStep:
         [order] = await subscriber.orders()
         assert (order["status"], order["payment_ref"]) == ("paid", intent)
         assert len(await subscriber.memberships()) == 1
+
+    async def test_a_partial_refund_of_a_month_leaves_the_subscription_renewing(
+        self, shop: Shop
+    ) -> None:
+        """The refund cuts the month short; that is not the member cancelling."""
+        subscriber = await _subscribed(shop)
+        refunded = await shop.client.post(
+            f"{subscriber.base}/orders/{subscriber.order_id}/refund",
+            headers=shop.headers("owner"),
+            json={"amount_minor": 2000, "reason": "a week closed for works"},
+        )
+        assert refunded.status_code == 200, refunded.text
+        await shop.run_jobs()
+        shop.stripe.renew(subscriber.subscription_ref)
+        await shop.deliver_and_run(shop.stripe.invoice_paid_event(subscriber.subscription_ref))
+        first, second = await subscriber.memberships()
+        assert first["cancel_at"] is not None
+        assert second["valid_from"] == first["valid_until"]
+        assert subscriber.stripe_subscription().status == "active"
+        assert subscriber.stripe_subscription().cancel_at_period_end is False

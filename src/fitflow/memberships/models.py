@@ -45,6 +45,9 @@ class Membership(Base):
     valid_until: Mapped[datetime]
     cancel_at: Mapped[datetime | None]
     """Coverage stops here when cancelled: now, or at the end of the period."""
+    cancel_requested_at: Mapped[datetime | None]
+    """When the member (or staff for them) cancelled. A refund that cuts the membership
+    short sets `cancel_at` only: the subscription renewing it goes on."""
     weekly_class_cap: Mapped[int | None]
     class_allowance: Mapped[int | None]
     """How many classes a pass pays for (1 for a drop-in); unlimited memberships have none."""

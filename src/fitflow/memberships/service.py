@@ -211,6 +211,7 @@ async def cancel(
     )
     now, timezone = time.now(), organization.timezone
     _require_current(membership, freezes, now, timezone)
+    membership.cancel_requested_at = now
     if at_period_end:
         membership.cancel_at = min(
             membership.cancel_at or membership.valid_until, membership.valid_until

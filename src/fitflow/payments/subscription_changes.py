@@ -55,7 +55,10 @@ async def change_plan(
     if subscription is None or not await _may_change(session, actor, subscription):
         raise SubscriptionNotFound()
     latest = await memberships.latest_of_subscription(session, organization.id, subscription.id)
-    if subscription.status != "active" or latest is None or latest.cancel_at is not None:
+    ending = subscription.cancel_at_period_end or (
+        latest is not None and latest.cancel_requested_at is not None
+    )
+    if subscription.status != "active" or latest is None or ending:
         raise PlanChangeNotAllowed("Only an active subscription that is not ending changes plan.")
     current = await plans.plan_by_id(session, organization.id, subscription.plan_id)
     plan = await plan_on_sale(session, organization.id, body.plan_id)

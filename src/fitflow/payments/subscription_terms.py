@@ -25,9 +25,10 @@ next period is paid for before it starts and coverage never has a gap."""
 async def wanted_terms(
     session: AsyncSession, subscription_id: uuid.UUID
 ) -> tuple[str, uuid.UUID, SubscriptionTerms] | None:
-    """The provider, the studio and the terms of a live subscription: cancelled before
-    its latest period's end (cancel now) or at it, the price, and when the next period
-    is charged (a day before the period ends, which a freeze moves). Locks that period."""
+    """The provider, the studio and the terms of a live subscription: cancelled by its
+    member before its latest period's end (cancel now) or at it, the price, and when the
+    next period is charged (a day before the period ends, which a freeze moves; a refund
+    that cut the period short changes none of this). Locks that period."""
     subscription = await repository.subscription_by_id(session, subscription_id)
     if subscription is None or subscription.status not in LIVE:
         return None
@@ -40,16 +41,17 @@ async def wanted_terms(
         subscription.organization_id
     ]
     plan = await plans.plan_by_id(session, subscription.organization_id, subscription.plan_id)
-    cancelled = latest.cancel_at is not None
-    cancel_now = cancelled and coverage_end(latest) < latest.valid_until
+    requested = latest.cancel_requested_at is not None
+    cancel_now = requested and coverage_end(latest) < latest.valid_until
+    ending = requested or subscription.cancel_at_period_end
     charge_at = shift_by_days(
         latest.valid_until, timezone=organization.timezone, days=-CHARGE_AHEAD_DAYS
     )
-    keeps_schedule = cancelled or subscription.grace_until is not None or charge_at <= time.now()
+    keeps_schedule = ending or subscription.grace_until is not None or charge_at <= time.now()
     terms = SubscriptionTerms(
         ref=subscription.provider_ref,
         cancel_now=cancel_now,
-        cancel_at_period_end=cancelled and not cancel_now,
+        cancel_at_period_end=ending and not cancel_now,
         next_charge_at=None if keeps_schedule else charge_at,
         price=RecurringPrice(
             amount_minor=subscription.amount_minor,

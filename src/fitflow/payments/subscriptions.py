@@ -143,7 +143,7 @@ def _refusal(
 ) -> str | None:
     if subscription.status == "cancelled":
         return "subscription cancelled"
-    if latest is not None and latest.cancel_at is not None:
+    if latest is not None and latest.cancel_requested_at is not None:
         return "membership cancelled"
     if invoice.currency.upper() != first.currency:
         return "currency"
