@@ -446,6 +446,34 @@ def assert_capacity_held(attempts: list[Attempt], ledger: Ledger) -> None:
 # --- guard off ----------------------------------------------------------------------
 
 
+SLOW_SPOT = """
+CREATE FUNCTION fitflow_test_slow_spot() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_sleep(0.02);
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER zz_test_slow_spot AFTER INSERT ON bookings
+    FOR EACH ROW EXECUTE FUNCTION fitflow_test_slow_spot();
+"""
+
+
+@asynccontextmanager
+async def spots_committed_slowly(database_url: str) -> AsyncIterator[None]:
+    """Each spot taken holds the class's spot lock 20 ms longer before it commits (after
+    the spot-counting trigger, as a busy disk would), so the unlocked reads of the crowd
+    reliably see the count of before. Without it a quiet machine can commit the first
+    20 spots before most reads, and an unguarded race may then happen not to overbook."""
+    url = libpq_url(database_url)
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as connection:
+        await connection.execute(SLOW_SPOT)
+        try:
+            yield
+        finally:
+            await connection.execute("DROP TRIGGER zz_test_slow_spot ON bookings")
+            await connection.execute("DROP FUNCTION fitflow_test_slow_spot()")
+
+
 @asynccontextmanager
 async def capacity_check_dropped(database_url: str) -> AsyncIterator[None]:
     """Drop the CHECK that refuses `taken > capacity`, leaving the spot-counting trigger
@@ -517,7 +545,7 @@ async def test_negative_control_without_the_capacity_check_the_race_overbooks(
 ) -> None:
     """The same race with PostgreSQL's CHECK dropped: the service's unlocked read of
     `taken` lets more than CAPACITY through, and the assertions above catch it."""
-    async with capacity_check_dropped(database_url):
+    async with capacity_check_dropped(database_url), spots_committed_slowly(database_url):
         attempts = await race(floor)
         ledger = await read_ledger(database_url, floor.session_id)
     server_errors = [a.booking.text for a in attempts if a.booking.status_code >= 500]

@@ -105,6 +105,25 @@ async def test_the_day_stream_carries_changes_of_that_days_sessions_only(
     assert (changed["id"], changed["booked"]) == (ids[0], 1)
 
 
+async def test_a_session_scheduled_on_the_day_is_streamed(
+    committed_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    studio = await studio_with_sale(committed_client)
+    base = f"/api/v1/orgs/{studio.slug}"
+    starts = (time.now() + timedelta(days=2)).replace(microsecond=0)
+    day = starts.astimezone(ZoneInfo("Europe/Berlin")).date().isoformat()
+    with serve(create_app(settings)) as url:
+        async with (
+            httpx.AsyncClient(base_url=url, timeout=WAIT_SECONDS) as remote,
+            remote.stream("GET", f"{base}/schedule/events", params={"day": day}) as stream,
+        ):
+            lines = stream.aiter_lines()
+            assert await asyncio.wait_for(anext(lines), WAIT_SECONDS) == ": listening"
+            session_id = await _scheduled(committed_client, studio, starts)
+            added = await asyncio.wait_for(anext(_events(lines)), WAIT_SECONDS)
+    assert (added["id"], added["spots_left"]) == (session_id, 4)
+
+
 async def test_confirming_a_hold_is_streamed_though_no_count_moves(
     committed_client: httpx.AsyncClient, settings: Settings
 ) -> None:
