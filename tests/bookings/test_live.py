@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,6 +47,25 @@ async def _scheduled(client: httpx.AsyncClient, studio: Studio, starts: datetime
     return str(created.json()["id"])
 
 
+@asynccontextmanager
+async def _stream(settings: Settings, path: str, **params: str) -> AsyncIterator[httpx.Response]:
+    """`path`'s event stream, served by another app process than the one that changes
+    things (as a second API server would)."""
+    with serve(create_app(settings)) as url:
+        async with (
+            httpx.AsyncClient(base_url=url, timeout=WAIT_SECONDS) as remote,
+            remote.stream("GET", path, params=params) as stream,
+        ):
+            yield stream
+
+
+async def _listening(stream: httpx.Response) -> AsyncIterator[str]:
+    """The day stream's lines, once it says it listens."""
+    lines = stream.aiter_lines()
+    assert await asyncio.wait_for(anext(lines), WAIT_SECONDS) == ": listening"
+    return lines
+
+
 async def _book(client: httpx.AsyncClient, base: str, headers: dict[str, str], sid: str) -> None:
     booked = await client.post(f"{base}/sessions/{sid}/bookings", headers=headers)
     assert booked.status_code == 201, booked.text
@@ -58,17 +78,13 @@ async def test_a_booking_reaches_a_subscriber_of_another_server(
     base = f"/api/v1/orgs/{studio.slug}"
     starts = (time.now() + timedelta(days=2)).replace(microsecond=0)
     session_id = await _scheduled(committed_client, studio, starts)
-    with serve(create_app(settings)) as url:
-        async with (
-            httpx.AsyncClient(base_url=url, timeout=WAIT_SECONDS) as remote,
-            remote.stream("GET", f"{base}/sessions/{session_id}/events") as stream,
-        ):
-            assert stream.headers["content-type"].startswith("text/event-stream")
-            events = _events(stream.aiter_lines())
-            first = await asyncio.wait_for(anext(events), WAIT_SECONDS)
-            assert (first["booked"], first["spots_left"]) == (0, 4)
-            await _book(committed_client, base, studio.accounts["member"].headers, session_id)
-            changed = await asyncio.wait_for(anext(events), WAIT_SECONDS)
+    async with _stream(settings, f"{base}/sessions/{session_id}/events") as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        events = _events(stream.aiter_lines())
+        first = await asyncio.wait_for(anext(events), WAIT_SECONDS)
+        assert (first["booked"], first["spots_left"]) == (0, 4)
+        await _book(committed_client, base, studio.accounts["member"].headers, session_id)
+        changed = await asyncio.wait_for(anext(events), WAIT_SECONDS)
     assert (changed["booked"], changed["spots_left"]) == (1, 3)
 
 
@@ -91,17 +107,11 @@ async def test_the_day_stream_carries_changes_of_that_days_sessions_only(
         for offset in (timedelta(0), timedelta(days=1))
     ]
     day = starts.astimezone(ZoneInfo("Europe/Berlin")).date().isoformat()
-    with serve(create_app(settings)) as url:
-        async with (
-            httpx.AsyncClient(base_url=url, timeout=WAIT_SECONDS) as remote,
-            remote.stream("GET", f"{base}/schedule/events", params={"day": day}) as stream,
-        ):
-            lines = stream.aiter_lines()
-            assert await asyncio.wait_for(anext(lines), WAIT_SECONDS) == ": listening"
-            events = _events(lines)
-            await _book(committed_client, base, studio.accounts["member"].headers, ids[1])
-            await _book(committed_client, base, studio.accounts["member"].headers, ids[0])
-            changed = await asyncio.wait_for(anext(events), WAIT_SECONDS)
+    async with _stream(settings, f"{base}/schedule/events", day=day) as stream:
+        events = _events(await _listening(stream))
+        await _book(committed_client, base, studio.accounts["member"].headers, ids[1])
+        await _book(committed_client, base, studio.accounts["member"].headers, ids[0])
+        changed = await asyncio.wait_for(anext(events), WAIT_SECONDS)
     assert (changed["id"], changed["booked"]) == (ids[0], 1)
 
 
@@ -112,15 +122,10 @@ async def test_a_session_scheduled_on_the_day_is_streamed(
     base = f"/api/v1/orgs/{studio.slug}"
     starts = (time.now() + timedelta(days=2)).replace(microsecond=0)
     day = starts.astimezone(ZoneInfo("Europe/Berlin")).date().isoformat()
-    with serve(create_app(settings)) as url:
-        async with (
-            httpx.AsyncClient(base_url=url, timeout=WAIT_SECONDS) as remote,
-            remote.stream("GET", f"{base}/schedule/events", params={"day": day}) as stream,
-        ):
-            lines = stream.aiter_lines()
-            assert await asyncio.wait_for(anext(lines), WAIT_SECONDS) == ": listening"
-            session_id = await _scheduled(committed_client, studio, starts)
-            added = await asyncio.wait_for(anext(_events(lines)), WAIT_SECONDS)
+    async with _stream(settings, f"{base}/schedule/events", day=day) as stream:
+        lines = await _listening(stream)
+        session_id = await _scheduled(committed_client, studio, starts)
+        added = await asyncio.wait_for(anext(_events(lines)), WAIT_SECONDS)
     assert (added["id"], added["spots_left"]) == (session_id, 4)
 
 
@@ -132,20 +137,14 @@ async def test_confirming_a_hold_is_streamed_though_no_count_moves(
     starts = (time.now() + timedelta(days=2)).replace(microsecond=0)
     session_id = await _scheduled(committed_client, studio, starts)
     member = studio.accounts["member"].headers
-    with serve(create_app(settings)) as url:
-        async with (
-            httpx.AsyncClient(base_url=url, timeout=WAIT_SECONDS) as remote,
-            remote.stream("GET", f"{base}/sessions/{session_id}/events") as stream,
-        ):
-            events = _events(stream.aiter_lines())
-            await asyncio.wait_for(anext(events), WAIT_SECONDS)
-            held = await committed_client.post(
-                f"{base}/sessions/{session_id}/holds", headers=member
-            )
-            assert (await asyncio.wait_for(anext(events), WAIT_SECONDS))["held"] == 1
-            confirmed = await committed_client.post(
-                f"{base}/holds/{held.json()['id']}/confirm", headers=member
-            )
-            assert confirmed.status_code == 201, confirmed.text
-            after = await asyncio.wait_for(anext(events), WAIT_SECONDS)
+    async with _stream(settings, f"{base}/sessions/{session_id}/events") as stream:
+        events = _events(stream.aiter_lines())
+        await asyncio.wait_for(anext(events), WAIT_SECONDS)
+        held = await committed_client.post(f"{base}/sessions/{session_id}/holds", headers=member)
+        assert (await asyncio.wait_for(anext(events), WAIT_SECONDS))["held"] == 1
+        confirmed = await committed_client.post(
+            f"{base}/holds/{held.json()['id']}/confirm", headers=member
+        )
+        assert confirmed.status_code == 201, confirmed.text
+        after = await asyncio.wait_for(anext(events), WAIT_SECONDS)
     assert (after["booked"], after["held"]) == (1, 0)
