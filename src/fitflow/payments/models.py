@@ -25,6 +25,8 @@ FLAGS = ("amount_mismatch", "disputed", "refund_failed")
 REFUND_STATUSES = ("pending", "succeeded", "failed")
 REFUND_ORIGINS = ("staff", "provider")
 SUBSCRIPTION_STATUSES = ("active", "past_due", "suspended", "cancelled")
+RENEWING = frozenset({"active", "past_due"})
+"""Subscriptions FitFlow still keeps in step with the provider."""
 
 
 class Order(Base):

@@ -14,7 +14,7 @@ from fitflow.memberships.state import coverage_end
 from fitflow.organizations.models import Organization
 from fitflow.payments import settlement, subscriptions
 from fitflow.payments.gateway import Handled, SubscriptionSeen
-from fitflow.payments.models import Order, Subscription
+from fitflow.payments.models import RENEWING, Order, Subscription
 from fitflow.plans.validity import local_day
 
 
@@ -33,7 +33,7 @@ async def provider_changed(session: AsyncSession, first: Order, seen: Subscripti
             session, first, seen.ref, invoice_ref=None, at=seen.at
         )
     subscriptions.advance(subscription, seen.at)
-    live = subscription.status in subscriptions.LIVE
+    live = subscription.status in RENEWING
     if not live or seen.cancel_at_period_end == subscription.cancel_at_period_end:
         return Handled("ignored", "nothing changed")
     subscription.cancel_at_period_end = seen.cancel_at_period_end

@@ -13,10 +13,10 @@ from fitflow.memberships.state import coverage_end
 from fitflow.organizations import service as organizations
 from fitflow.payments import repository
 from fitflow.payments.gateway import RecurringPrice, SubscriptionTerms
+from fitflow.payments.models import RENEWING
 from fitflow.plans import service as plans
 from fitflow.plans.validity import shift_by_days
 
-LIVE = frozenset({"active", "past_due"})
 CHARGE_AHEAD_DAYS = 1
 """The provider charges a period this many local days before the paid one ends, so the
 next period is paid for before it starts and coverage never has a gap."""
@@ -30,7 +30,7 @@ async def wanted_terms(
     next period is charged (a day before the period ends, which a freeze moves; a refund
     that cut the period short changes none of this). Locks that period."""
     subscription = await repository.subscription_by_id(session, subscription_id)
-    if subscription is None or subscription.status not in LIVE:
+    if subscription is None or subscription.status not in RENEWING:
         return None
     latest = await memberships.latest_of_subscription(
         session, subscription.organization_id, subscription.id

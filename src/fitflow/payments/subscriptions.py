@@ -32,7 +32,6 @@ from fitflow.plans import service as plans
 from fitflow.plans.models import Plan
 from fitflow.plans.validity import extend_by_days, local_day, shift_by_days
 
-LIVE = frozenset({"active", "past_due"})
 FIRST = "subscription_create"
 RENEWAL = "subscription_cycle"
 
