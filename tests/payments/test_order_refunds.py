@@ -18,7 +18,7 @@ from fitflow.entitlements.errors import PaymentRequired
 from fitflow.kit import time
 from fitflow.kit.db import Database
 from fitflow.kit.source import Source
-from fitflow.memberships import service as memberships_service
+from fitflow.memberships import periods as membership_periods
 from fitflow.payments import repository
 from fitflow.payments.models import Order
 from tests.factories import staffed_studio
@@ -497,7 +497,7 @@ class TestConcurrentRefunds:
 @pytest.fixture
 def slow_take_back(monkeypatch: pytest.MonkeyPatch) -> None:
     """Taking a grant back pauses before it touches the lot or the membership."""
-    revoke, cut_short = credits_service.revoke_grant, memberships_service.cut_short
+    revoke, cut_short = credits_service.revoke_grant, membership_periods.cut_short
 
     async def slow_revoke(session: AsyncSession, **kwargs: Any) -> int:
         await asyncio.sleep(PAUSE)
@@ -508,7 +508,7 @@ def slow_take_back(monkeypatch: pytest.MonkeyPatch) -> None:
         return await cut_short(session, *args)
 
     monkeypatch.setattr(credits_service, "revoke_grant", slow_revoke)
-    monkeypatch.setattr(memberships_service, "cut_short", slow_cut_short)
+    monkeypatch.setattr(membership_periods, "cut_short", slow_cut_short)
 
 
 async def shortly(step: Any) -> Any:

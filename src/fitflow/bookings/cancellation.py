@@ -22,7 +22,6 @@ from fitflow.entitlements import service as entitlements
 from fitflow.kit import time
 from fitflow.kit.errors import PermissionDenied
 from fitflow.members import service as members
-from fitflow.members.errors import MemberNotFound
 from fitflow.organizations.models import Organization
 from fitflow.organizations.permissions import Action, Actor, allowed
 from fitflow.organizations.policy import Policy, policy_of
@@ -120,7 +119,4 @@ async def record_no_shows(session: AsyncSession, *, now: datetime, batch: int = 
 
 
 async def _owns(session: AsyncSession, actor: Actor, spot: Booking) -> bool:
-    try:
-        return await members.own_member_id(session, actor) == spot.member_id
-    except MemberNotFound:
-        return False
+    return await members.is_own(session, actor, spot.member_id)

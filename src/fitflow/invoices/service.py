@@ -265,12 +265,8 @@ async def _visible(session: AsyncSession, actor: Actor, invoice_id: uuid.UUID) -
     found = await repository.by_id(session, actor.organization_id, invoice_id)
     if found is None:
         raise InvoiceNotFound()
-    if allowed(actor, Action.view_invoices):
+    if allowed(actor, Action.view_invoices) or await members.is_own(
+        session, actor, found.member_id
+    ):
         return found
-    try:
-        member_id = await members.own_member_id(session, actor)
-    except MemberNotFound as exc:
-        raise InvoiceNotFound() from exc
-    if found.member_id != member_id:
-        raise InvoiceNotFound()
-    return found
+    raise InvoiceNotFound()

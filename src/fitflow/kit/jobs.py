@@ -19,20 +19,25 @@ from fitflow.kit.db import current_database
 async def defer(session: AsyncSession, task: Task[Any, Any, Any], **task_kwargs: Any) -> int:
     """Queue `task` on the session's own connection, so the job row commits or rolls
     back with the change that caused it. Returns the job id."""
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    job_id: int = await task.configure(connection=raw.driver_connection).defer_async(**task_kwargs)
+    deferrer = task.configure(connection=await _driver_connection(session))
+    job_id: int = await deferrer.defer_async(**task_kwargs)
     return job_id
 
 
 async def defer_by_name(session: AsyncSession, app: App, name: str, **task_kwargs: Any) -> int:
     """`defer` for a task known by its stable name only, so a domain can queue another
     domain's job without importing it."""
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    deferrer = app.configure_task(name, allow_unknown=False, connection=raw.driver_connection)
+    connection = await _driver_connection(session)
+    deferrer = app.configure_task(name, allow_unknown=False, connection=connection)
     job_id: int = await deferrer.defer_async(**task_kwargs)
     return job_id
+
+
+async def _driver_connection(session: AsyncSession) -> Any:
+    """The psycopg connection under the session's transaction."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    return raw.driver_connection
 
 
 @asynccontextmanager

@@ -145,6 +145,34 @@ async def own_member_id(session: AsyncSession, actor: Actor) -> uuid.UUID:
     return member.id
 
 
+async def is_own(session: AsyncSession, actor: Actor, member_id: uuid.UUID) -> bool:
+    """Whether the caller is this member of the studio (False for anyone who is none)."""
+    try:
+        return await own_member_id(session, actor) == member_id
+    except MemberNotFound:
+        return False
+
+
+async def readable_member_id(
+    session: AsyncSession, actor: Actor, member_id: uuid.UUID | None
+) -> uuid.UUID:
+    """The member whose records (memberships, subscriptions) the caller asks for: their
+    own when `member_id` is None; anyone's for staff who view members; 404
+    `member_not_found` for a member asking for another's, or for a stranger."""
+    try:
+        own: uuid.UUID | None = await own_member_id(session, actor)
+    except MemberNotFound:
+        own = None
+    target = member_id or own
+    if target is None:
+        raise MemberNotFound()
+    if target != own:
+        if not allowed(actor, Action.view_any_member):
+            raise MemberNotFound()
+        await ensure_member(session, actor.organization_id, target)
+    return target
+
+
 async def email_of(
     session: AsyncSession, organization_id: uuid.UUID, member_id: uuid.UUID
 ) -> str | None:

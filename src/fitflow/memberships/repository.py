@@ -152,6 +152,10 @@ async def freezes_of(
     return found
 
 
+async def freezes_of_one(session: AsyncSession, membership_id: uuid.UUID) -> list[MembershipFreeze]:
+    return (await freezes_of(session, [membership_id])).get(membership_id, [])
+
+
 async def ended_but_marked_live(
     session: AsyncSession, at: datetime, batch: int
 ) -> Sequence[Membership]:

@@ -16,8 +16,7 @@ from fitflow.kit.errors import PermissionDenied
 from fitflow.kit.pagination import Page, PageParams
 from fitflow.kit.source import Source, add_once
 from fitflow.members import service as members
-from fitflow.members.errors import MemberNotFound
-from fitflow.memberships import repository, state
+from fitflow.memberships import periods, repository, state
 from fitflow.memberships.errors import (
     AlreadyFrozen,
     CancellationScheduled,
@@ -109,14 +108,7 @@ async def memberships_of(
 ) -> Page[MembershipRead]:
     """A member's memberships, newest first: the caller's own when `member_id` is None;
     staff may read anyone's, a member only their own (another's answers 404)."""
-    own = await _own_member_id(session, actor)
-    target = member_id or own
-    if target is None:
-        raise MemberNotFound()
-    if target != own:
-        if not allowed(actor, Action.view_any_member):
-            raise MemberNotFound()
-        await members.ensure_member(session, organization.id, target)
+    target = await members.readable_member_id(session, actor, member_id)
     rows, cursor = await repository.page_of_member(session, organization.id, target, params)
     found = [row[0] for row in rows]
     freezes = await repository.freezes_of(session, (m.id for m in found))
@@ -165,7 +157,7 @@ async def freeze(
     membership.valid_until = extend_by_days(
         membership.valid_until, timezone=timezone, days=body.days
     )
-    await _save(session, membership, [*freezes, added], now, timezone, added)
+    await periods.save(session, membership, [*freezes, added], now, timezone, added)
     await _push_to_subscription(session, membership)
     await _audit(session, actor, membership, "membership.frozen", starts_on=str(starts_on))
     return _read(membership, [*freezes, added], policy, timezone, now)
@@ -189,7 +181,7 @@ async def unfreeze(
     membership.valid_until = shift_by_days(membership.valid_until, timezone=timezone, days=-unused)
     if membership.cancel_at is not None:  # a cancellation at period end follows the end
         membership.cancel_at = min(membership.cancel_at, membership.valid_until)
-    await _save(session, membership, freezes, now, timezone)
+    await periods.save(session, membership, freezes, now, timezone)
     await _push_to_subscription(session, membership)
     await _audit(session, actor, membership, "membership.unfrozen", days_returned=unused)
     return _read(membership, freezes, policy, timezone, now)
@@ -221,7 +213,7 @@ async def cancel(
         running = state.open_freeze(freezes, local_day(now, timezone))
         if running is not None:
             _end_freeze(running, local_day(now, timezone), now)
-    await _save(session, membership, freezes, now, timezone)
+    await periods.save(session, membership, freezes, now, timezone)
     await _push_to_subscription(session, membership)
     await _audit(
         session,
@@ -267,13 +259,6 @@ def _read(
     )
 
 
-async def _own_member_id(session: AsyncSession, actor: Actor) -> uuid.UUID | None:
-    try:
-        return await members.own_member_id(session, actor)
-    except MemberNotFound:
-        return None
-
-
 async def _for_change(
     session: AsyncSession, actor: Actor, membership_id: uuid.UUID, *, member_may: bool
 ) -> tuple[Membership, list[MembershipFreeze]]:
@@ -283,14 +268,14 @@ async def _for_change(
     if membership is None:
         raise MembershipNotFound()
     if not allowed(actor, Action.manage_memberships):
-        if await _own_member_id(session, actor) != membership.member_id:
+        if not await members.is_own(session, actor, membership.member_id):
             raise MembershipNotFound()
         if not member_may:
             raise PermissionDenied(
                 "The studio does not let members do this themselves; ask at the desk.",
                 data={"action": Action.manage_memberships.value},
             )
-    freezes = (await repository.freezes_of(session, [membership.id])).get(membership.id, [])
+    freezes = await repository.freezes_of_one(session, membership.id)
     return membership, freezes
 
 
@@ -335,18 +320,6 @@ def _end_freeze(freeze: MembershipFreeze, today: date, now: datetime) -> int:
     return unused
 
 
-async def _save(
-    session: AsyncSession,
-    membership: Membership,
-    freezes: Sequence[MembershipFreeze],
-    now: datetime,
-    timezone: str,
-    *added: MembershipFreeze,
-) -> None:
-    membership.status = state.status_at(membership, freezes, now, timezone).value
-    await repository.add(session, membership, *added)
-
-
 async def _push_to_subscription(session: AsyncSession, membership: Membership) -> None:
     """A membership a subscription renews: the provider learns of the change (its end,
     its cancellation) from a job that runs once this transaction commits."""
@@ -368,84 +341,3 @@ async def _audit(
         subject_id=membership.id,
         data={"member_id": str(membership.member_id), **data},
     )
-
-
-async def cut_short(
-    session: AsyncSession,
-    organization: Organization,
-    membership_id: uuid.UUID,
-    kept: tuple[int, int],
-) -> datetime:
-    """End a membership once the share `kept` of its paid days is used (a refund took
-    the rest back), never before now and never later than it ends already. Locks the
-    membership; returns where it now ends."""
-    membership = await repository.by_id(session, organization.id, membership_id, lock=True)
-    if membership is None:
-        raise MembershipNotFound()
-    freezes = (await repository.freezes_of(session, [membership.id])).get(membership.id, [])
-    now, timezone = time.now(), organization.timezone
-    ends_at = max(state.kept_end(membership, freezes, timezone, kept), now)
-    membership.cancel_at = min(state.coverage_end(membership), ends_at)
-    await _save(session, membership, freezes, now, timezone)
-    return membership.cancel_at
-
-
-async def window_of(
-    session: AsyncSession, organization_id: uuid.UUID, membership_id: uuid.UUID
-) -> tuple[datetime, datetime, int]:
-    """`(valid_from, valid_until, classes_used)` of a membership, for refunds and voids;
-    locks it, so a freeze or a class paid meanwhile waits for the caller's transaction."""
-    membership = await repository.by_id(session, organization_id, membership_id, lock=True)
-    if membership is None:
-        raise MembershipNotFound()
-    return membership.valid_from, membership.valid_until, membership.classes_used
-
-
-async def latest_of_subscription(
-    session: AsyncSession, organization_id: uuid.UUID, subscription_id: uuid.UUID
-) -> Membership | None:
-    """The last period a subscription paid for, locked."""
-    return await repository.latest_of_subscription(session, organization_id, subscription_id)
-
-
-async def move_end(
-    session: AsyncSession, organization: Organization, membership: Membership, ends_at: datetime
-) -> None:
-    """Set where a subscription's period ends: out to the end of a grace period while a
-    renewal is unpaid, back to the paid end when the renewal arrives. The caller holds
-    the membership locked (`latest_of_subscription`)."""
-    membership.valid_until = ends_at
-    if membership.cancel_at is not None:
-        membership.cancel_at = min(membership.cancel_at, ends_at)
-    freezes = (await repository.freezes_of(session, [membership.id])).get(membership.id, [])
-    await _save(session, membership, freezes, time.now(), organization.timezone)
-
-
-async def end_with_period(
-    session: AsyncSession, organization: Organization, membership: Membership, *, ends: bool
-) -> None:
-    """Mark a subscription's period as its last (the subscription will not renew), or
-    lift that again; a cancellation before the period's end stays. The caller holds the
-    membership locked."""
-    if ends:
-        membership.cancel_at = min(
-            membership.cancel_at or membership.valid_until, membership.valid_until
-        )
-    elif membership.cancel_at == membership.valid_until:
-        membership.cancel_at = None
-    freezes = (await repository.freezes_of(session, [membership.id])).get(membership.id, [])
-    await _save(session, membership, freezes, time.now(), organization.timezone)
-
-
-async def switch_plan(
-    session: AsyncSession, organization: Organization, membership: Membership, plan: Plan
-) -> None:
-    """A subscription's period takes another plan's terms (name, weekly cap, class
-    types) from now on; its dates stay. The caller holds the membership locked."""
-    membership.plan_id, membership.name = plan.id, plan.name
-    membership.weekly_class_cap, membership.class_type_ids = (
-        plan.weekly_class_cap,
-        plan.class_type_ids,
-    )
-    freezes = (await repository.freezes_of(session, [membership.id])).get(membership.id, [])
-    await _save(session, membership, freezes, time.now(), organization.timezone)

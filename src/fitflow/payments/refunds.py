@@ -14,7 +14,7 @@ from fitflow.credits import service as credits
 from fitflow.invoices import service as invoices
 from fitflow.kit import jobs
 from fitflow.kit.source import Source
-from fitflow.memberships import service as memberships
+from fitflow.memberships import periods as memberships
 from fitflow.organizations.models import Organization
 from fitflow.organizations.permissions import Action, Actor, require
 from fitflow.payments import flags, repository

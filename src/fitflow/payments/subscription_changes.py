@@ -11,8 +11,7 @@ from fitflow.audit import service as audit
 from fitflow.kit import jobs
 from fitflow.kit.pagination import Page
 from fitflow.members import service as members
-from fitflow.members.errors import MemberNotFound
-from fitflow.memberships import service as memberships
+from fitflow.memberships import periods as memberships
 from fitflow.organizations.models import Organization
 from fitflow.organizations.permissions import Action, Actor, allowed
 from fitflow.payments import repository
@@ -30,12 +29,7 @@ async def subscriptions_of(
 ) -> Page[SubscriptionRead]:
     """A member's subscriptions, newest first: the caller's own when `member_id` is None;
     staff may read anyone's, a member only their own (another's answers 404)."""
-    own = await _own_member_id(session, actor)
-    target = member_id or own
-    if target is None or (target != own and not allowed(actor, Action.view_any_member)):
-        raise MemberNotFound()
-    if target != own:
-        await members.ensure_member(session, actor.organization_id, target)
+    target = await members.readable_member_id(session, actor, member_id)
     found = await repository.subscriptions_of_member(session, actor.organization_id, target)
     return Page(items=[SubscriptionRead.model_validate(s) for s in found], next_cursor=None)
 
@@ -101,11 +95,4 @@ def _check_move(subscription: Subscription, current: Plan, plan: Plan) -> None:
 async def _may_change(session: AsyncSession, actor: Actor, subscription: Subscription) -> bool:
     if allowed(actor, Action.manage_memberships):
         return True
-    return await _own_member_id(session, actor) == subscription.member_id
-
-
-async def _own_member_id(session: AsyncSession, actor: Actor) -> uuid.UUID | None:
-    try:
-        return await members.own_member_id(session, actor)
-    except MemberNotFound:
-        return None
+    return await members.is_own(session, actor, subscription.member_id)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fitflow.kit import time
-from fitflow.memberships import service as memberships
+from fitflow.memberships import periods as memberships
 from fitflow.memberships.models import Membership
 from fitflow.memberships.state import coverage_end
 from fitflow.organizations.models import Organization

@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fitflow.kit import time
-from fitflow.memberships import service as memberships
+from fitflow.memberships import periods as memberships
 from fitflow.memberships.state import coverage_end
 from fitflow.organizations import service as organizations
 from fitflow.payments import repository

@@ -19,7 +19,7 @@ from fitflow.audit import service as audit
 from fitflow.invoices import service as invoices
 from fitflow.kit import jobs, time
 from fitflow.kit.money import format_minor
-from fitflow.memberships import service as memberships
+from fitflow.memberships import periods as memberships
 from fitflow.memberships.models import Membership
 from fitflow.organizations.models import Organization
 from fitflow.organizations.policy import policy_of
