@@ -52,7 +52,7 @@ UPDATE memberships SET classes_used=:used::INTEGER WHERE memberships.id = :ms_id
 -- entitlements.repository.add: the charge (for a new booking id: no source lock or look-up)
 INSERT INTO entitlement_charges (id, organization_id, member_id, source_type, source_id, method, membership_id, credit_units, class_type_id, session_starts_at, refunded_percent, refunded_at, released_at, created_at) VALUES (:charge_id::UUID, :o_id::UUID, :o_id_1::UUID, 'booking'::VARCHAR, :booking_id::VARCHAR, 'membership'::VARCHAR, :ms_id::UUID, NULL::INTEGER, :s_class_type_id::UUID, :s_starts_at::TIMESTAMP WITH TIME ZONE, NULL::INTEGER, NULL::TIMESTAMP WITH TIME ZONE, NULL::TIMESTAMP WITH TIME ZONE, :now::TIMESTAMP WITH TIME ZONE);
 -- bookings.spots.take: the spot, confirmed (the count_spots trigger moves
--- class_sessions.taken; the NOTIFY trigger fires too). The member waits on no waitlist,
--- so bookings.waitlist.settle sends nothing.
+-- class_sessions.taken, whose trigger queues a notice in live_outbox for the relay).
+-- The member waits on no waitlist, so bookings.waitlist.settle sends nothing.
 INSERT INTO bookings (id, organization_id, session_id, member_id, status, starts_at, hold_expires_at, offered, booked_by_user_id, confirmed_at, ended_at, refund_percent, cancel_tier_hours, waived_reason, strike_at, checked_in_at, checked_in_late, created_at) VALUES (:booking_id::UUID, :o_id::UUID, :session_id::UUID, :o_id_1::UUID, 'confirmed'::VARCHAR, :s_starts_at::TIMESTAMP WITH TIME ZONE, :hold_expires_at::TIMESTAMP WITH TIME ZONE, false, :user_id::UUID, :now::TIMESTAMP WITH TIME ZONE, NULL::TIMESTAMP WITH TIME ZONE, NULL::INTEGER, NULL::INTEGER, NULL::VARCHAR, NULL::TIMESTAMP WITH TIME ZONE, NULL::TIMESTAMP WITH TIME ZONE, NULL, :now::TIMESTAMP WITH TIME ZONE);
 COMMIT;

@@ -25,6 +25,7 @@ from fitflow.kit.http import RequestContextMiddleware
 from fitflow.kit.live import Broadcaster
 from fitflow.kit.logging import get_logger
 from fitflow.kit.ratelimit import RequestLimiter
+from fitflow.kit.relay import Relay
 from fitflow.web.health import router as health
 from fitflow.web.pages import router as pages
 
@@ -57,11 +58,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.auth = AuthRuntime.from_settings(settings)
     app.state.limiter = RequestLimiter(settings.redis_url)
     app.state.caller_scope = caller_scope
-    app.state.live = Broadcaster(
-        lambda: libpq_url(app.state.database.engine.url.render_as_string(hide_password=False)),
-        live.CHANNEL,
-        live.keys_of,
-    )
+    app.state.live = Broadcaster(lambda: _conninfo(app), live.CHANNEL, live.keys_of)
+    app.state.relay = Relay(lambda: _conninfo(app), settings.live.relay_interval_seconds)
     app.add_middleware(RequestContextMiddleware)
     app.add_exception_handler(AppError, _render_app_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _render_http_error)  # type: ignore[arg-type]
@@ -83,14 +81,22 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             app.state.worker = asyncio.create_task(worker.run(url, settings, in_process=True))
             app.state.worker.add_done_callback(_report_worker_exit)
     use_database(app.state.database)
+    app.state.relay.start()
     log.info("started", env=settings.env.value, in_process_worker=hasattr(app.state, "worker"))
     try:
         yield
     finally:
         await app.state.live.close()
+        await app.state.relay.close()
         await _stop_worker(app)
         if owns_database:
             await app.state.database.dispose()
+
+
+def _conninfo(app: FastAPI) -> str:
+    """The libpq address of the app's database, for its LISTEN and relay connections."""
+    database: Database = app.state.database
+    return libpq_url(database.engine.url.render_as_string(hide_password=False))
 
 
 async def _start_embedded(settings: Settings) -> str:

@@ -99,6 +99,7 @@ def _serve(args: argparse.Namespace, settings: Settings, url: str | None = None)
         workers=server.workers,
         proxy_headers=True,
         forwarded_allow_ips=server.forwarded_allow_ips,
+        timeout_keep_alive=server.keep_alive_seconds,
         log_config=None,
     )
 

@@ -37,6 +37,9 @@ class ServerSettings(BaseModel):
     """Base URL people reach the service at (links in emails); defaults to http://host:port."""
     forwarded_allow_ips: str = "127.0.0.1"
     """Proxies whose X-Forwarded-For is trusted for the client address (uvicorn's option)."""
+    keep_alive_seconds: int = Field(5, ge=1)
+    """How long an idle keep-alive connection stays open; keep it above the load
+    balancer's idle timeout, so the server never closes a connection it is reusing."""
 
 
 class DatabaseSettings(BaseModel):
@@ -125,6 +128,12 @@ class JobSettings(BaseModel):
     membership_tidy_cron: str = "*/15 * * * *"
     """When ended memberships get their recorded status updated and members whose
     membership ends soon are warned (coverage never waits for it)."""
+
+
+class LiveSettings(BaseModel):
+    relay_interval_seconds: float = Field(0.2, gt=0, le=10)
+    """How often an API process's relay sends the availability changes committed since
+    its last turn (the delay a live stream may add to a change)."""
 
 
 class SmtpSettings(BaseModel):
@@ -225,6 +234,7 @@ class Settings(BaseSettings):
     rate_limits: RateLimitSettings = RateLimitSettings()
     idempotency: IdempotencySettings = IdempotencySettings()
     jobs: JobSettings = JobSettings()
+    live: LiveSettings = LiveSettings()
     smtp: SmtpSettings = SmtpSettings()
     notifications: NotificationSettings = NotificationSettings()
     stripe: StripeSettings = StripeSettings()

@@ -16,6 +16,7 @@ from fitflow.entitlements.models import Charge
 from fitflow.invoices.models import Invoice, InvoiceCounter
 from fitflow.kit.db import Base
 from fitflow.kit.idempotency import IdempotencyKey
+from fitflow.kit.relay import live_outbox
 from fitflow.members.models import Member
 from fitflow.memberships.models import Membership, MembershipFreeze
 from fitflow.notifications.models import OutboundEmail
@@ -56,4 +57,5 @@ __all__ = [
     "TrainerAvailability",
     "User",
     "WaitlistEntry",
+    "live_outbox",
 ]

@@ -58,7 +58,9 @@ def _server_environment(database_url: str, data_dir: Path) -> dict[str, str]:
     registration limits that logins from one address do not hit, no job worker, and a
     long wait for a pooled connection (each process queues 100 requests for its 8
     connections while refusals and waitlist joins queue for the class's spot lock; on a
-    busy machine that takes longer than the default 10 s). FITFLOW_REDIS_URL passes
+    busy machine that takes longer than the default 10 s), and keep-alive connections
+    that stay open while they wait for the waitlist request (a connection the server
+    closes just as the client reuses it fails the request). FITFLOW_REDIS_URL passes
     through when set, so both processes share the hold limits as production's would."""
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("FITFLOW_")}
     configured = {
@@ -69,6 +71,7 @@ def _server_environment(database_url: str, data_dir: Path) -> dict[str, str]:
         "FITFLOW_JOBS__IN_PROCESS": "false",
         "FITFLOW_LOG__LEVEL": "WARNING",
         "FITFLOW_DATABASE__POOL_TIMEOUT_SECONDS": "60",
+        "FITFLOW_SERVER__KEEP_ALIVE_SECONDS": "120",
         "FITFLOW_AUTH__ARGON2_TIME_COST": "1",
         "FITFLOW_AUTH__ARGON2_MEMORY_KIB": "1024",
         "FITFLOW_AUTH__ARGON2_PARALLELISM": "1",

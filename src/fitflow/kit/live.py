@@ -1,6 +1,7 @@
 """Live updates across processes: one PostgreSQL LISTEN connection per process, fanned
-out to in-process subscribers. Whatever process or worker commits a change, PostgreSQL
-delivers its NOTIFY to every listening process, which hands it to its subscribers."""
+out to in-process subscribers. Whatever process or worker commits a change, the relay
+(`kit.relay`) sends its NOTIFY, which PostgreSQL delivers to every listening process,
+which hands it to its subscribers."""
 
 from __future__ import annotations
 
