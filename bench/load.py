@@ -1,11 +1,11 @@
 """The load generator: the four scenarios, run from this process over HTTP/1.1
-keep-alive connections (httpx) against `fitflow serve` in its own processes.
+keep-alive connections against `fitflow serve` in its own processes.
 
-Each simulated client has an `httpx.AsyncClient` of its own with one connection, as a
-phone would: one client shared by 64 concurrent requests spends several milliseconds of
-CPU per request in its connection pool, CPU the API then lacks on a small machine.
+Each simulated client has a connection of its own (`bench.wire.Phone`), as a phone
+would. The client is lean on purpose: the generator's CPU is CPU the API lacks on a
+small machine (see `bench.wire`).
 
-Latency is measured per request: from just before the request is handed to httpx in a
+Latency is measured per request: from just before the request is written in a
 closed loop, from the *scheduled* send time in the open loop (so a stalled server
 cannot hide its queue: no coordinated omission), and from the release instant in the
 race.
@@ -16,22 +16,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import os
-import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import psycopg
 
-from bench import machine
+from bench import machine, wire
 from bench.seed import Floor, Member
 from bench.stats import TRANSPORT_ERROR, UNFINISHED, Samples, latency_summary
 
-Request = Callable[[httpx.AsyncClient], Awaitable[tuple[int, str | None]]]
-TIMEOUT = httpx.Timeout(30.0)
+Request = Callable[[wire.Phone], Awaitable[tuple[int, str | None]]]
+TIMEOUT_SECONDS = 30.0
 
 
 @dataclass
@@ -46,45 +45,37 @@ class Target:
     """The next (member, session) pair to book; every booking takes a new one."""
 
     @contextlib.asynccontextmanager
-    async def clients(self, count: int) -> AsyncIterator[list[httpx.AsyncClient]]:
-        """`count` clients of one keep-alive connection each (sharing one TLS context,
-        unused over http://, so that creating them is cheap)."""
-        context = ssl.create_default_context()
-        one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-        async with contextlib.AsyncExitStack() as stack:
-            yield [
-                await stack.enter_async_context(
-                    httpx.AsyncClient(
-                        base_url=self.base_url, limits=one, timeout=TIMEOUT, verify=context
-                    )
-                )
-                for _ in range(count)
-            ]
+    async def clients(self, count: int) -> AsyncIterator[list[wire.Phone]]:
+        """`count` clients of one keep-alive connection each, closed afterwards."""
+        phones = [wire.Phone(self.base_url) for _ in range(count)]
+        try:
+            yield phones
+        finally:
+            await asyncio.gather(*(phone.close() for phone in phones))
 
 
-def error_code(response: httpx.Response) -> str | None:
-    if response.status_code < 400:
+def error_code(answer: wire.Answer) -> str | None:
+    if answer.status < 400:
         return None
     try:
-        return str(response.json()["error"]["code"])
+        return str(json.loads(answer.body)["error"]["code"])
     except (ValueError, KeyError, TypeError):
         return None
 
 
-async def _send(
-    client: httpx.AsyncClient, method: str, url: str, **kwargs: Any
-) -> tuple[int, str | None]:
+async def _send(phone: wire.Phone, method: str, url: str, **kwargs: Any) -> tuple[int, str | None]:
     try:
-        response = await client.request(method, url, **kwargs)
-    except httpx.TransportError as error:
+        async with asyncio.timeout(TIMEOUT_SECONDS):
+            answer = await phone.request(method, url, **kwargs)
+    except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError) as error:
         return TRANSPORT_ERROR, type(error).__name__
-    return response.status_code, error_code(response)
+    return answer.status, error_code(answer)
 
 
 def booking(target: Target) -> Request:
     """Each call books the next pair: a different member and session every time."""
 
-    async def book(client: httpx.AsyncClient) -> tuple[int, str | None]:
+    async def book(client: wire.Phone) -> tuple[int, str | None]:
         member, session_id = target.floor.pair(next(target.pairs))
         url = f"{target.floor.base}/sessions/{session_id}/bookings"
         return await _send(client, "POST", url, headers=member.headers)
@@ -101,7 +92,7 @@ def week_page(target: Target) -> Request:
     }
     readers = itertools.cycle(floor.members)
 
-    async def read(client: httpx.AsyncClient) -> tuple[int, str | None]:
+    async def read(client: wire.Phone) -> tuple[int, str | None]:
         member = next(readers)
         url = f"{floor.base}/sessions"
         return await _send(client, "GET", url, params=params, headers=member.headers)
@@ -144,7 +135,7 @@ async def measured(target: Target) -> AsyncIterator[Measured]:
 
 
 async def closed_loop(
-    clients: list[httpx.AsyncClient],
+    clients: list[wire.Phone],
     request: Request,
     *,
     duration: float,
@@ -156,7 +147,7 @@ async def closed_loop(
     start = time.perf_counter()
     deadline = start + duration
 
-    async def loop(client: httpx.AsyncClient) -> None:
+    async def loop(client: wire.Phone) -> None:
         while time.perf_counter() < deadline:
             sent = time.perf_counter()
             status, code = await request(client)
@@ -167,7 +158,7 @@ async def closed_loop(
 
 
 async def open_loop(
-    clients: list[httpx.AsyncClient],
+    clients: list[wire.Phone],
     request: Request,
     *,
     rate: float,
@@ -188,7 +179,7 @@ async def open_loop(
     start = time.perf_counter() + 0.05
     pending: dict[asyncio.Task[None], float] = {}
 
-    async def one(client: httpx.AsyncClient, scheduled: float) -> None:
+    async def one(client: wire.Phone, scheduled: float) -> None:
         lags.append(time.perf_counter() - scheduled)
         status, code = await request(client)
         samples.add(time.perf_counter() - scheduled, status, code)
@@ -269,11 +260,11 @@ async def hot(target: Target, *, contenders: int, capacity: int) -> dict[str, An
     samples = Samples(CREATED)
     resumed: list[float] = []
     async with target.clients(len(racers)) as phones:
-        await asyncio.gather(*(phone.get("/healthz") for phone in phones))
+        await asyncio.gather(*(phone.request("GET", "/healthz") for phone in phones))
         release = asyncio.Event()
         released_at = 0.0
 
-        async def race(phone: httpx.AsyncClient, member: Member) -> None:
+        async def race(phone: wire.Phone, member: Member) -> None:
             await release.wait()
             resumed.append(time.perf_counter() - released_at)
             status, code = await _send(phone, "POST", url, headers=member.headers)
@@ -323,7 +314,8 @@ async def week_schedule(
 ) -> dict[str, Any]:
     """(d) `clients` members read one week's page of the schedule (200 sessions)."""
     async with target.clients(clients) as readers:
-        first = await readers[0].get(
+        first = await readers[0].request(
+            "GET",
             f"{target.floor.base}/sessions",
             params={
                 "from": target.floor.week_from.isoformat(),
@@ -332,8 +324,9 @@ async def week_schedule(
             },
             headers=target.floor.members[0].headers,
         )
-        first.raise_for_status()
-        page_items = len(first.json()["items"])
+        if first.status != 200:
+            raise RuntimeError(f"the week page answered {first.status}: {first.body[:300]!r}")
+        page_items = len(json.loads(first.body)["items"])
         await closed_loop(readers, week_page(target), duration=warmup, success=OK)
         async with measured(target) as usage:
             samples, elapsed = await closed_loop(
@@ -345,7 +338,7 @@ async def week_schedule(
         "warmup_s": warmup,
         "week": [target.floor.week_from.isoformat(), target.floor.week_to.isoformat()],
         "items_per_page": page_items,
-        "page_bytes": len(first.content),
+        "page_bytes": len(first.body),
         "sessions_in_database": target.floor.sessions_in_database,
         **samples.summary(elapsed),
         "cpu": {**usage.report, **usage.per_request(samples.count)},

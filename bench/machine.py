@@ -48,12 +48,14 @@ def runqueue_wait_seconds(pid: int) -> float | None:
     return waited / 1e9
 
 
-def machine_cpu_seconds() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine since boot."""
+def machine_cpu_seconds() -> tuple[float, float, float]:
+    """(busy, stolen, total) CPU seconds of the whole machine since boot; stolen is the
+    time a virtual machine's host ran something else while this machine had work (busy
+    counts it too)."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = values[3] + values[4]  # idle + iowait
     total = sum(values[:8])
-    return (total - idle) / TICKS, total / TICKS
+    return (total - idle) / TICKS, values[7] / TICKS, total / TICKS
 
 
 def children(pid: int) -> list[int]:
@@ -72,7 +74,7 @@ class CpuMeter:
     groups: dict[str, list[int]]
     _before: dict[int, float] = field(default_factory=dict)
     _waited: dict[int, float] = field(default_factory=dict)
-    _machine: tuple[float, float] = (0.0, 0.0)
+    _machine: tuple[float, float, float] = (0.0, 0.0, 0.0)
     _wall: float = 0.0
 
     def start(self) -> None:
@@ -90,7 +92,7 @@ class CpuMeter:
     def stop(self) -> dict[str, Any]:
         """CPU seconds per group, plus the machine's busy cores on average."""
         wall = time.monotonic() - self._wall
-        busy_after, total_after = machine_cpu_seconds()
+        after = machine_cpu_seconds()
         report: dict[str, Any] = {"wall_s": round(wall, 3)}
         for name, pids in self.groups.items():
             spent = waited = 0.0
@@ -102,9 +104,10 @@ class CpuMeter:
                     waited += queued - self._waited.get(pid, 0.0)
             report[f"{name}_cpu_s"] = round(spent, 2)
             report[f"{name}_runqueue_wait_s"] = round(waited, 2)
-        busy, total = busy_after - self._machine[0], total_after - self._machine[1]
+        busy, stolen, total = (now - then for now, then in zip(after, self._machine, strict=True))
         report["machine_busy_cores"] = round(busy / wall, 2) if wall else 0.0
         report["machine_busy_share"] = round(busy / total, 3) if total else 0.0
+        report["machine_stolen_cores"] = round(stolen / wall, 2) if wall else 0.0
         return report
 
 

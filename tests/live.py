@@ -8,9 +8,10 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
-from fastapi import FastAPI
+from starlette.applications import Starlette
 
 START_TIMEOUT_SECONDS = 20
 
@@ -23,10 +24,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(app: FastAPI, port: int | None = None) -> Iterator[str]:
-    """Run `app` (with its lifespan) until the block ends; yields its base URL."""
+def serve(app: Starlette, port: int | None = None, **options: Any) -> Iterator[str]:
+    """Run `app` (with its lifespan) until the block ends; yields its base URL.
+    `options` are uvicorn's."""
     port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, **options)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
