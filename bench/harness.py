@@ -56,6 +56,7 @@ class Options:
     pgbench_threads: int
     pgbench_duration: int
     pgbench_after: bool
+    notify_control: bool
     members: int
     bookable_sessions: int
     bookable_capacity: int
@@ -196,13 +197,18 @@ class Bench:
             log("WARNING: bench/booking.sql no longer matches the API's statements")
         return found
 
-    async def pgbench(self, floor: Floor, executable: str, label: str) -> dict[str, Any]:
-        """pgbench on a fresh copy of the bench database (the API must be stopped)."""
+    async def pgbench(
+        self, floor: Floor, executable: str, label: str, *, notify: bool = False
+    ) -> dict[str, Any]:
+        """pgbench on a fresh copy of the bench database (the API must be stopped);
+        with `notify`, each booking's transaction sends its NOTIFY itself."""
         o = self.options
         log(f"pgbench ({label}): copying {o.database} to {o.pgbench_database}")
         await pgbench.copy_database(libpq_url(o.admin_url), o.database, o.pgbench_database)
         try:
             await pgbench.add_pair_tables(self.pgbench_url, floor)
+            if notify:
+                await pgbench.notify_in_transaction(self.pgbench_url)
             plan = pgbench.PgbenchPlan(
                 clients=o.pgbench_clients,
                 threads=o.pgbench_threads,

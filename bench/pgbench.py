@@ -82,6 +82,28 @@ async def add_pair_tables(url: str, floor: Floor) -> None:
         await connection.execute("VACUUM ANALYZE")
 
 
+NOTIFY_IN_TRANSACTION = """
+CREATE OR REPLACE FUNCTION fitflow_queue_availability(
+    organization uuid, session uuid, starts timestamptz
+) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify(
+        'fitflow_availability',
+        organization::text || ' ' || session::text || ' '
+            || floor(extract(epoch FROM starts))::bigint::text
+    );
+END
+$$
+"""
+
+
+async def notify_in_transaction(url: str) -> None:
+    """The copy's availability trigger sends its NOTIFY in the booking's transaction, as
+    FitFlow did before the relay: the control that shows what the relay saves."""
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as connection:
+        await connection.execute(NOTIFY_IN_TRANSACTION)
+
+
 def pgbench_command(
     pgbench: str, url: str, floor: Floor, plan: PgbenchPlan, log_prefix: Path
 ) -> list[str]:

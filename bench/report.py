@@ -109,6 +109,7 @@ def result(
     machine: dict[str, Any],
     booking_sql: dict[str, Any],
     pgbench_runs: dict[str, dict[str, Any]],
+    notify_control: dict[str, Any] | None,
     scenarios: dict[str, Any],
     profiles: dict[str, Any] | None,
 ) -> dict[str, Any]:
@@ -123,7 +124,11 @@ def result(
         "machine": {**machine, "load_average_at_end": [round(v, 2) for v in os.getloadavg()]},
         "config": configuration(bench),
         "booking_sql": booking_sql,
-        "pgbench": {**pgbench_runs, "tps_mean": round(pgbench_tps, 1)},
+        "pgbench": {
+            **pgbench_runs,
+            "tps_mean": round(pgbench_tps, 1),
+            "notify_in_transaction_control": notify_control,
+        },
         "scenarios": scenarios,
         "ratios": {
             "spread_bookings_per_s_over_pgbench_tps": ratio(spread_rate, pgbench_tps),

@@ -53,6 +53,11 @@ def parse(argv: list[str] | None = None) -> Options:
     p.add_argument("--pgbench-threads", type=int, default=2)
     p.add_argument("--pgbench-duration", type=int, default=20)
     p.add_argument("--no-pgbench-after", dest="pgbench_after", action="store_false")
+    p.add_argument(
+        "--notify-control",
+        action="store_true",
+        help="also pgbench with a NOTIFY in each booking's transaction (not in the ratio)",
+    )
     p.add_argument("--members", type=int, default=1000)
     p.add_argument("--bookable-sessions", type=int, default=1000)
     p.add_argument("--bookable-capacity", type=int, default=200)
@@ -78,6 +83,9 @@ async def run(options: Options) -> dict[str, Any]:
         floor = await bench.prepare()
         booking_sql = await bench.capture(floor)
         runs = {"before": await bench.pgbench(floor, executable, "before")}
+        control = None
+        if options.notify_control:
+            control = await bench.pgbench(floor, executable, "notify_control", notify=True)
         scenarios, profiles = await bench.scenarios(floor)
         if options.pgbench_after:
             runs["after"] = await bench.pgbench(floor, executable, "after")
@@ -88,6 +96,7 @@ async def run(options: Options) -> dict[str, Any]:
         machine=facts,
         booking_sql=booking_sql,
         pgbench_runs=runs,
+        notify_control=control,
         scenarios=scenarios,
         profiles=profiles,
     )

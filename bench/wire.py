@@ -25,7 +25,7 @@ class Answer:
 
 class Phone:
     """A keep-alive connection to `base_url`, opened at the first request and again
-    after the server closes it."""
+    after the server closes it. Requests sent together wait their turn."""
 
     def __init__(self, base_url: str) -> None:
         parts = urlsplit(base_url)
@@ -34,6 +34,7 @@ class Phone:
         self.host, self.port = parts.hostname, parts.port or 80
         self._authority = parts.netloc.encode()
         self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        self._turn = asyncio.Lock()
 
     async def request(
         self,
@@ -47,22 +48,33 @@ class Phone:
         while idle is reopened once. Raises OSError or IncompleteReadError on failure."""
         target = f"{path}?{urlencode(params)}" if params else path
         head = self._head(method, target, headers or {})
+        async with self._turn:
+            return await self._send(head)
+
+    async def _send(self, head: bytes) -> Answer:
         reused = self._streams is not None
         try:
             return await self._exchange(head)
         except (ConnectionError, asyncio.IncompleteReadError):
-            await self.close()
             if not reused:
                 raise
         return await self._exchange(head)
 
     async def close(self) -> None:
-        if self._streams is not None:
-            _, writer = self._streams
-            self._streams = None
-            writer.close()
+        writer = self._drop()
+        if writer is not None:
             with contextlib.suppress(OSError):
                 await writer.wait_closed()
+
+    def _drop(self) -> asyncio.StreamWriter | None:
+        """Forget the connection (closing it): after a failure or a cancelled request,
+        the rest of an answer could still arrive and spoil the next one."""
+        if self._streams is None:
+            return None
+        _, writer = self._streams
+        self._streams = None
+        writer.close()
+        return writer
 
     def _head(self, method: str, target: str, headers: dict[str, str]) -> bytes:
         lines = [f"{method} {target} HTTP/1.1".encode(), b"Host: " + self._authority]
@@ -75,12 +87,16 @@ class Phone:
         if self._streams is None:
             self._streams = await asyncio.open_connection(self.host, self.port)
         reader, writer = self._streams
-        writer.write(head)
-        await writer.drain()
-        status, length, chunked, closes = _parse_head(await reader.readuntil(b"\r\n\r\n"))
-        body = await _read_chunked(reader) if chunked else await reader.readexactly(length)
+        try:
+            writer.write(head)
+            await writer.drain()
+            status, length, chunked, closes = _parse_head(await reader.readuntil(b"\r\n\r\n"))
+            body = await _read_chunked(reader) if chunked else await reader.readexactly(length)
+        except BaseException:
+            self._drop()
+            raise
         if closes:
-            await self.close()
+            self._drop()
         return Answer(status, body)
 
 

@@ -80,3 +80,16 @@ async def test_a_connection_closed_while_idle_is_reopened() -> None:
         finally:
             await phone.close()
     assert before["peer_port"] != after["peer_port"]
+
+
+async def test_requests_sent_together_take_turns_on_the_connection() -> None:
+    with server() as url:
+        phone = Phone(url)
+        try:
+            answers = await asyncio.gather(
+                *(phone.request("GET", "/echo", params={"n": str(n)}) for n in range(5))
+            )
+        finally:
+            await phone.close()
+    assert [json.loads(a.body)["query"]["n"] for a in answers] == ["0", "1", "2", "3", "4"]
+    assert len({json.loads(a.body)["peer_port"] for a in answers}) == 1
