@@ -5,6 +5,7 @@ Revises: 4039c60285da
 Create Date: 2026-11-22 06:33:01.710356+00:00
 """
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,9 +18,9 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 SPOTS_REVISION = "1eefb2947aed"
-"""Created `fitflow_bookings_count_spots` (COUNT_SPOTS), restored by the downgrade."""
+"""Created `fitflow_bookings_count_spots` (COUNT_SPOTS), queueing from here on."""
 NOTICES_REVISION = "1956ba344e35"
-"""Created `fitflow_class_sessions_notify` (NOTIFY_AVAILABILITY), restored likewise."""
+"""Created `fitflow_class_sessions_notify` (NOTIFY_AVAILABILITY), likewise."""
 
 QUEUE_AVAILABILITY = """
 CREATE FUNCTION fitflow_queue_availability(organization uuid, session uuid, starts timestamptz)
@@ -35,74 +36,14 @@ END
 $$;
 """
 
-SESSION_NOTICES = """
-CREATE FUNCTION fitflow_class_sessions_notify() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM fitflow_queue_availability(NEW.organization_id, NEW.id, NEW.starts_at);
-    RETURN NULL;
-END
-$$;
-CREATE TRIGGER notify_new_session
-    AFTER INSERT ON class_sessions
-    FOR EACH ROW EXECUTE FUNCTION fitflow_class_sessions_notify();
-CREATE TRIGGER notify_availability
-    AFTER UPDATE OF taken, capacity, status ON class_sessions
-    FOR EACH ROW
-    WHEN (
-        OLD.taken IS DISTINCT FROM NEW.taken
-        OR OLD.capacity IS DISTINCT FROM NEW.capacity
-        OR OLD.status IS DISTINCT FROM NEW.status
-    )
-    EXECUTE FUNCTION fitflow_class_sessions_notify();
-"""
-
-COUNT_SPOTS = """
-CREATE FUNCTION fitflow_bookings_count_spots() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    was_live boolean := false;
-    is_live boolean := false;
-    delta integer;
-    target uuid;
-    session_status text;
-BEGIN
-    IF TG_OP = 'DELETE' THEN
-        target := OLD.session_id;
-    ELSE
-        target := NEW.session_id;
-        is_live := NEW.status IN ('held', 'confirmed', 'attended', 'no_show');
-    END IF;
-    IF TG_OP <> 'INSERT' THEN
-        was_live := OLD.status IN ('held', 'confirmed', 'attended', 'no_show');
-        IF TG_OP = 'UPDATE' AND NEW.session_id <> OLD.session_id THEN
-            RAISE EXCEPTION 'a booking cannot move to another class session'
-                USING ERRCODE = 'integrity_constraint_violation';
-        END IF;
-    END IF;
-    delta := is_live::integer - was_live::integer;
-    IF delta = 0 THEN
-        -- A hold confirmed moves no count, but what a session shows changes.
-        IF TG_OP = 'UPDATE' AND NEW.status <> OLD.status THEN
-            PERFORM fitflow_queue_availability(
-                NEW.organization_id, NEW.session_id, NEW.starts_at
-            );
-        END IF;
-        RETURN NULL;
-    END IF;
-    UPDATE class_sessions SET taken = taken + delta WHERE id = target
-        RETURNING status INTO session_status;
-    IF delta > 0 AND session_status IS DISTINCT FROM 'published' THEN
-        RAISE EXCEPTION 'class session % is not open for booking', target
-            USING ERRCODE = 'check_violation', CONSTRAINT = 'ck_class_sessions_open_for_booking';
-    END IF;
-    RETURN NULL;
-END
-$$;
-CREATE TRIGGER count_spots
-    AFTER INSERT OR DELETE OR UPDATE OF status, session_id ON bookings
-    FOR EACH ROW EXECUTE FUNCTION fitflow_bookings_count_spots();
-"""
+NOTIFY_CALL = re.compile(
+    r"PERFORM pg_notify\(\s*'fitflow_availability',\s*"
+    r"NEW\.organization_id::text \|\| ' ' \|\| NEW\.(?P<session>\w+)::text \|\| ' '\s*"
+    r"\|\| floor\(extract\(epoch FROM NEW\.starts_at\)\)::bigint::text\s*\);"
+)
+QUEUE_CALL = (
+    r"PERFORM fitflow_queue_availability(NEW.organization_id, NEW.\g<session>, NEW.starts_at);"
+)
 
 DROP_TRIGGERS = """
 DROP TRIGGER count_spots ON bookings;
@@ -123,8 +64,9 @@ def upgrade() -> None:
     )
     op.execute(QUEUE_AVAILABILITY)
     op.execute(DROP_TRIGGERS)
-    op.execute(SESSION_NOTICES)
-    op.execute(COUNT_SPOTS)
+    # The earlier triggers, each with its NOTIFY turned into a queued notice.
+    op.execute(_queueing(_earlier(NOTICES_REVISION).NOTIFY_AVAILABILITY))
+    op.execute(_queueing(_earlier(SPOTS_REVISION).COUNT_SPOTS))
 
 
 def downgrade() -> None:
@@ -133,6 +75,14 @@ def downgrade() -> None:
     op.execute(_earlier(SPOTS_REVISION).COUNT_SPOTS)
     op.execute("DROP FUNCTION fitflow_queue_availability(uuid, uuid, timestamptz)")
     op.drop_table("live_outbox")
+
+
+def _queueing(definition: str) -> str:
+    """`definition` with its one `pg_notify` call replaced by a queued notice."""
+    queueing, calls = NOTIFY_CALL.subn(QUEUE_CALL, definition)
+    if calls != 1:
+        raise RuntimeError(f"expected one availability NOTIFY to replace, found {calls}")
+    return queueing
 
 
 def _earlier(revision_id: str) -> Any:

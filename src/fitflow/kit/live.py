@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import psycopg
 
@@ -42,7 +42,9 @@ class Broadcaster:
         try:
             if self._task is None or self._task.done():
                 self._listening.clear()
-                self._task = asyncio.create_task(self._listen())
+                self._task = asyncio.create_task(
+                    keep_connected(self._pump, "live_listener_reconnecting")
+                )
             await self._listening.wait()
             yield queue
         finally:
@@ -51,18 +53,7 @@ class Broadcaster:
                 del self._subscribers[key]
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _listen(self) -> None:
-        while True:
-            try:
-                await self._pump()
-            except (OSError, psycopg.Error) as failure:
-                log.warning("live_listener_reconnecting", error=str(failure))
-                await asyncio.sleep(RETRY_SECONDS)
+        await stop(self._task)
 
     async def _pump(self) -> None:
         async with await psycopg.AsyncConnection.connect(
@@ -79,3 +70,22 @@ class Broadcaster:
                 if queue.full():  # a slow reader: it only needs the latest news
                     queue.get_nowait()
                 queue.put_nowait(payload)
+
+
+async def keep_connected(pump: Callable[[], Awaitable[None]], event: str) -> None:
+    """Run `pump` (which holds a database connection of its own) for ever, starting it
+    again a second after its connection fails."""
+    while True:
+        try:
+            await pump()
+        except (OSError, psycopg.Error) as failure:
+            log.warning(event, error=str(failure))
+            await asyncio.sleep(RETRY_SECONDS)
+
+
+async def stop(task: asyncio.Task[None] | None) -> None:
+    """Cancel a background task and wait until it has ended."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -15,7 +15,6 @@ next interval sends it; none is lost.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 
 import psycopg
@@ -23,11 +22,9 @@ from psycopg.rows import TupleRow
 from sqlalchemy import Column, Table, Text
 
 from fitflow.kit.db import Base
-from fitflow.kit.logging import get_logger
+from fitflow.kit.live import keep_connected, stop
 from fitflow.kit.metrics import counter
 
-log = get_logger("fitflow.live")
-RETRY_SECONDS = 1.0
 TURN_LOCK = 0x6669_7466_6C6F_77  # the advisory lock key of the relay's turn ("fitflow")
 
 live_outbox = Table(
@@ -71,21 +68,10 @@ class Relay:
 
     def start(self) -> None:
         if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run())
+            self._task = asyncio.create_task(keep_connected(self._pump, "live_relay_reconnecting"))
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self._pump()
-            except (OSError, psycopg.Error) as failure:
-                log.warning("live_relay_reconnecting", error=str(failure))
-                await asyncio.sleep(RETRY_SECONDS)
+        await stop(self._task)
 
     async def _pump(self) -> None:
         async with await psycopg.AsyncConnection.connect(self._conninfo()) as connection:
