@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Query, Request, status
+from fastapi import Depends, Query, Request, Response, status
 from pydantic import AwareDatetime
 
 from fitflow.auth.deps import Session
@@ -67,7 +67,7 @@ async def hold_rate(request: Request, caller: Caller) -> None:
     )
 
 
-@router.get("/orgs/{org}/sessions")
+@router.get("/orgs/{org}/sessions", response_model=Page[SessionRead])
 async def list_sessions(
     *,
     caller: MaybeCaller,
@@ -78,9 +78,10 @@ async def list_sessions(
     trainer_id: uuid.UUID | None = None,
     class_type_id: uuid.UUID | None = None,
     available_only: bool = False,
-) -> Page[SessionRead]:
+) -> Response:
     """Sessions in start order (from now unless `from` is given), with spots left and the
-    waitlist length (no token needed; staff who schedule also see drafts)."""
+    waitlist length (no token needed; staff who schedule also see drafts). The page is
+    serialised straight from its rows (`SessionList.json`), not through the model."""
     where = SessionFilter(
         starts_from=starts_from or time.now(),
         starts_before=starts_before,
@@ -88,7 +89,8 @@ async def list_sessions(
         class_type_id=class_type_id,
         available_only=available_only,
     )
-    return await sessions.sessions(session, caller.actor, caller.organization, where, paging)
+    found = await sessions.sessions(session, caller.actor, caller.organization, where, paging)
+    return Response(found.json(), media_type="application/json")
 
 
 @router.post("/orgs/{org}/sessions", status_code=status.HTTP_201_CREATED)

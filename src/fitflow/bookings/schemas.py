@@ -1,16 +1,20 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
+from pydantic_core import to_json
 
 from fitflow.bookings import rules
 from fitflow.bookings.models import Booking, ClassSession, WaitlistEntry
 from fitflow.bookings.repository import Counts
 from fitflow.classes.schemas import Capacity
 from fitflow.entitlements.schemas import ChargeRead, RefundOutcome
+from fitflow.kit.pagination import Page
 from fitflow.kit.schemas import Instant, Patch, Strict
 
 Reason = Annotated[str, Field(min_length=1, max_length=500)]
@@ -73,11 +77,49 @@ class SessionRead(BaseModel):
             cancelled_at=row.cancelled_at,
         )
 
-    @classmethod
-    def of_row(cls, row: Any, now: datetime) -> SessionRead:
-        """From a schedule list row: the session's columns and its `booked`, `held` and
-        `waiting` counts (`bookings.listing_repository`)."""
-        return cls.of(row, Counts(row.booked, row.held, row.waiting), now)
+
+@dataclass(frozen=True)
+class SessionList:
+    """A page of the schedule list as read: rows of the session's columns and its
+    `booked`, `held` and `waiting` counts (`bookings.listing_repository`), and the clock
+    they were read at."""
+
+    rows: Sequence[Any]
+    next_cursor: str | None
+    now: datetime
+
+    def page(self) -> Page[SessionRead]:
+        items = [SessionRead.model_validate(session_fields(row, self.now)) for row in self.rows]
+        return Page(items=items, next_cursor=self.next_cursor)
+
+    def json(self) -> bytes:
+        """What `page()` serialises to, byte for byte, built with no model per row (a
+        week's page holds up to 200 sessions)."""
+        items = [session_fields(row, self.now) for row in self.rows]
+        return to_json({"items": items, "next_cursor": self.next_cursor})
+
+
+def session_fields(row: Any, now: datetime) -> dict[str, object]:
+    """A schedule list row as `SessionRead`'s fields, in the model's order."""
+    (id_, class_type_id, title, trainer_id, location_id, starts_at, ends_at) = row[:7]
+    capacity, credit_units, stored, cancelled_at, booked, held, waiting = row[7:]
+    return {
+        "id": id_,
+        "class_type_id": class_type_id,
+        "title": title,
+        "trainer_id": trainer_id,
+        "location_id": location_id,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "capacity": capacity,
+        "booked": booked,
+        "held": held,
+        "spots_left": max(0, capacity - booked - held),
+        "waitlist_length": waiting,
+        "credit_cost_units": credit_units,
+        "status": rules.session_state(stored, starts_at, ends_at, now),
+        "cancelled_at": cancelled_at,
+    }
 
 
 class HoldRead(BaseModel):

@@ -28,6 +28,7 @@ from fitflow.bookings.schemas import (
     BookingRead,
     HoldRead,
     SessionCreate,
+    SessionList,
     SessionRead,
     SessionUpdate,
 )
@@ -35,7 +36,7 @@ from fitflow.classes import service as classes
 from fitflow.entitlements import service as entitlements
 from fitflow.kit import time
 from fitflow.kit.errors import PermissionDenied
-from fitflow.kit.pagination import Page, PageParams
+from fitflow.kit.pagination import PageParams
 from fitflow.organizations import service as organizations
 from fitflow.organizations.models import Organization
 from fitflow.organizations.permissions import Action, Actor, allowed, require
@@ -74,12 +75,12 @@ async def sessions(
     organization: Organization,
     where: SessionFilter,
     params: PageParams,
-) -> Page[SessionRead]:
+) -> SessionList:
     """Sessions in start order with their spots now; drafts only for staff who schedule."""
     now = time.now()
     where = replace(where, with_drafts=allowed(actor, Action.schedule_sessions))
     rows, cursor = await listing.session_rows(session, organization.id, where, params, now)
-    return Page(items=[SessionRead.of_row(row, now) for row in rows], next_cursor=cursor)
+    return SessionList(rows, cursor, now)
 
 
 async def one(
