@@ -72,15 +72,20 @@ class Broadcaster:
                 queue.put_nowait(payload)
 
 
-async def keep_connected(pump: Callable[[], Awaitable[None]], event: str) -> None:
+async def keep_connected(
+    pump: Callable[[], Awaitable[None]], event: str, *, retry_seconds: float = RETRY_SECONDS
+) -> None:
     """Run `pump` (which holds a database connection of its own) for ever, starting it
-    again a second after its connection fails."""
+    again `retry_seconds` after it fails: a lost connection is logged as a warning, any
+    other failure as an error with its traceback, and neither ends the live updates."""
     while True:
         try:
             await pump()
         except (OSError, psycopg.Error) as failure:
             log.warning(event, error=str(failure))
-            await asyncio.sleep(RETRY_SECONDS)
+        except Exception:
+            log.exception(event)
+        await asyncio.sleep(retry_seconds)
 
 
 async def stop(task: asyncio.Task[None] | None) -> None:
