@@ -153,7 +153,9 @@ async def _bookable(
     now, policy = time.now(), policy_of(organization.policy)
     if not staff:
         await strikes.refuse_if_banned(session, organization.id, member_id, policy, now)
-    found = await repository.session_and_own_spot(session, organization.id, session_id, member_id)
+    found = await repository.session_and_own_spot(
+        session, organization.id, session_id, member_id, now
+    )
     if found is None or (found.session.status == "draft" and not staff):
         raise ClassSessionNotFound()
     class_session, own = found.session, found.own
@@ -161,7 +163,7 @@ async def _bookable(
     if own is not None and not lapsed(own, now):
         raise AlreadyBooked(data={"booking_id": str(own.id), "status": own.status})
     if own is not None or class_session.taken >= class_session.capacity:
-        await _free_lapsed(session, organization, class_session, now)
+        await _free_lapsed(session, organization, found, now)
     return found
 
 
@@ -270,12 +272,16 @@ async def book_paid_late(
 
 
 async def _free_lapsed(
-    session: AsyncSession, organization: Organization, class_session: ClassSession, now: datetime
+    session: AsyncSession,
+    organization: Organization,
+    found: repository.SessionForMember,
+    now: datetime,
 ) -> None:
     """A full session may hold lapsed holds: record them and offer their spots on first
     (under the session's spot lock). Without any, "full" answers at once, queueing
-    behind no lock."""
-    if not await repository.has_lapsed_holds(session, class_session.id, now):
+    behind no lock and with no further read."""
+    class_session = found.session
+    if not found.lapsed_holds:
         if class_session.taken >= class_session.capacity:
             raise ClassSessionFull()
         return

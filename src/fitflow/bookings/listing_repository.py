@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, bindparam, case, func, literal, or_, select, tuple_
+from sqlalchemy import Row, Select, and_, bindparam, func, or_, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fitflow.bookings.models import LIVE_STATUSES, Booking, ClassSession, WaitlistEntry
@@ -30,15 +30,22 @@ COLUMNS = (
 )
 
 
-def _spots(status: Any) -> Any:
-    """The session's count of spots matching `status`; no look-up when it has none
-    (`taken` counts every live spot, so zero means none of any kind)."""
-    counted = (
-        select(func.count())
-        .where(Booking.session_id == ClassSession.id, Booking.status.in_(LIVE_STATUSES), status)
-        .scalar_subquery()
+def _spot_counts() -> Any:
+    """The session's booked spots and unexpired holds (offers included), counted in one
+    pass over its live bookings; none is read when the session has no spot taken."""
+    unexpired = and_(Booking.status == "held", Booking.hold_expires_at > bindparam("now"))
+    return (
+        select(
+            func.count().filter(Booking.status.in_(BOOKED)).label("booked"),
+            func.count().filter(unexpired).label("held"),
+        )
+        .where(
+            ClassSession.taken > 0,
+            Booking.session_id == ClassSession.id,
+            Booking.status.in_(LIVE_STATUSES),
+        )
+        .lateral("spots")
     )
-    return case((ClassSession.taken == 0, literal(0)), else_=counted)
 
 
 def _page_query() -> Select[*tuple[Any, ...]]:
@@ -48,13 +55,12 @@ def _page_query() -> Select[*tuple[Any, ...]]:
         .where(WaitlistEntry.session_id == ClassSession.id, WaitlistEntry.status == "waiting")
         .scalar_subquery()
     )
-    unexpired = and_(Booking.status == "held", Booking.hold_expires_at > bindparam("now"))
-    return select(
-        *COLUMNS,
-        _spots(Booking.status.in_(BOOKED)).label("booked"),
-        _spots(unexpired).label("held"),
-        waiting.label("waiting"),
-    ).where(ClassSession.organization_id == bindparam("organization_id"))
+    spots = _spot_counts()
+    return (
+        select(*COLUMNS, spots.c.booked, spots.c.held, waiting.label("waiting"))
+        .join_from(ClassSession, spots, true())
+        .where(ClassSession.organization_id == bindparam("organization_id"))
+    )
 
 
 _PAGE = _page_query()

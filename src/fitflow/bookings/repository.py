@@ -74,6 +74,15 @@ class SessionForMember:
     session: ClassSession
     own: Booking | None
     waiting_anywhere: bool
+    lapsed_holds: bool
+
+
+def _lapsed_holds(session_id: Any, now: Any) -> Select[uuid.UUID]:
+    return select(Booking.id).where(
+        Booking.session_id == session_id,
+        Booking.status == "held",
+        Booking.hold_expires_at <= now,
+    )
 
 
 def _session_for_member_query() -> Select[*tuple[Any, ...]]:
@@ -93,8 +102,9 @@ def _session_for_member_query() -> Select[*tuple[Any, ...]]:
         Booking.member_id == member_id,
         Booking.status.in_(LIVE_STATUSES),
     )
+    lapsed = _lapsed_holds(ClassSession.id, bindparam("now")).correlate(ClassSession).exists()
     return (
-        select(ClassSession, Booking, waiting.label("waiting"))
+        select(ClassSession, Booking, waiting.label("waiting"), lapsed.label("lapsed"))
         .outerjoin(Booking, own)
         .where(
             ClassSession.organization_id == organization_id,
@@ -108,13 +118,23 @@ _SESSION_FOR_MEMBER = _session_for_member_query()  # built once: every booking r
 
 
 async def session_and_own_spot(
-    session: AsyncSession, organization_id: uuid.UUID, session_id: uuid.UUID, member_id: uuid.UUID
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    session_id: uuid.UUID,
+    member_id: uuid.UUID,
+    now: datetime,
 ) -> SessionForMember | None:
-    """The session, the member's live spot in it and whether they have an open waitlist
-    entry in the studio, in one round trip."""
-    params = {"organization_id": organization_id, "session_id": session_id, "member_id": member_id}
+    """The session, the member's live spot in it, whether they have an open waitlist
+    entry in the studio and whether any of the session's holds has lapsed by `now`
+    unrecorded, in one round trip."""
+    params = {
+        "organization_id": organization_id,
+        "session_id": session_id,
+        "member_id": member_id,
+        "now": now,
+    }
     row = (await session.execute(_SESSION_FOR_MEMBER, params)).first()
-    return SessionForMember(row[0], row[1], bool(row[2])) if row else None
+    return SessionForMember(row[0], row[1], bool(row[2]), bool(row[3])) if row else None
 
 
 async def booking(
@@ -332,12 +352,7 @@ async def sessions_with_lapsed_holds(
 
 async def has_lapsed_holds(session: AsyncSession, session_id: uuid.UUID, now: datetime) -> bool:
     """Whether a hold or offer of the session has lapsed without being recorded."""
-    lapsed = select(Booking.id).where(
-        Booking.session_id == session_id,
-        Booking.status == "held",
-        Booking.hold_expires_at <= now,
-    )
-    return bool(await session.scalar(select(lapsed.exists())))
+    return bool(await session.scalar(select(_lapsed_holds(session_id, now).exists())))
 
 
 async def sessions_with_waiting_beside_free_spots(

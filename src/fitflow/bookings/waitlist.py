@@ -82,7 +82,9 @@ async def join(
         await tidy(session, organization, class_session, now)
     if await waitlists.open_entry(session, session_id, member_id) is not None:
         raise AlreadyWaiting()
-    found = await repository.session_and_own_spot(session, organization.id, session_id, member_id)
+    found = await repository.session_and_own_spot(
+        session, organization.id, session_id, member_id, now
+    )
     if found is not None and found.own is not None:
         raise AlreadyBooked(data={"booking_id": str(found.own.id)})
     if class_session.taken < class_session.capacity:

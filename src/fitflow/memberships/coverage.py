@@ -30,9 +30,10 @@ async def usable_for_class(
     candidates = await repository.covering_candidates(
         session, organization.id, member_id, at, lock=lock
     )
-    freezes = await repository.freezes_of(session, (m.id for m in candidates))
+    with_freezes = [membership.id for membership, has_freezes in candidates if has_freezes]
+    freezes = await repository.freezes_of(session, with_freezes) if with_freezes else {}
     usable, reasons = [], []
-    for membership in candidates:
+    for membership, _ in candidates:
         reason = _why_not(
             membership, freezes.get(membership.id, []), at, class_type_id, organization
         )

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Row, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -69,12 +69,19 @@ async def covering_candidates(
     at: datetime,
     *,
     lock: bool,
-) -> Sequence[Membership]:
+) -> Sequence[Row[Membership, bool]]:
     """The member's memberships whose window holds `at`, locked in id order when asked
-    (so two charges against one membership queue); freezes and class types are checked
-    by the caller."""
+    (so two charges against one membership queue), each with whether it has any freeze
+    (so a caller reads freezes only for those); freezes and class types are checked by
+    the caller."""
+    has_freezes = (
+        select(MembershipFreeze.id)
+        .where(MembershipFreeze.membership_id == Membership.id)
+        .exists()
+        .label("has_freezes")
+    )
     query = (
-        select(Membership)
+        select(Membership, has_freezes)
         .where(
             Membership.organization_id == organization_id,
             Membership.member_id == member_id,
@@ -83,7 +90,7 @@ async def covering_candidates(
         )
         .order_by(Membership.id)
     )
-    return (await session.scalars(locking(query, lock))).all()
+    return (await session.execute(locking(query, lock))).all()
 
 
 async def has_current(
