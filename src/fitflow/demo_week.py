@@ -82,19 +82,14 @@ async def _bookings(
 ) -> None:
     """Members 1-16 (memberships and packs) book the coming classes; the first small
     Saturday spin fills up with a waitlist; two drop-in holders hold spots."""
-    upcoming = (
-        (
-            await sessions.sessions(
-                session,
-                Actor(None, studio.id),
-                studio,
-                SessionFilter(starts_from=clock.now() + timedelta(hours=1)),
-                PageParams(limit=40),
-            )
-        )
-        .page()
-        .items
+    listed = await sessions.sessions(
+        session,
+        Actor(None, studio.id),
+        studio,
+        SessionFilter(starts_from=clock.now() + timedelta(hours=1)),
+        PageParams(limit=40),
     )
+    upcoming = listed.page().items
     small_spin = next(s for s in upcoming if s.class_type_id == spin and s.capacity == 6)
     for member in members[:6]:
         await holds.book(session, member, studio, small_spin.id)

@@ -100,7 +100,8 @@ class SessionList:
 
 
 def session_fields(row: Any, now: datetime) -> dict[str, object]:
-    """A schedule list row as `SessionRead`'s fields, in the model's order."""
+    """A schedule list row (`listing_repository.COLUMNS`, then the three counts) as
+    `SessionRead`'s fields, in the model's order."""
     (id_, class_type_id, title, trainer_id, location_id, starts_at, ends_at) = row[:7]
     capacity, credit_units, stored, cancelled_at, booked, held, waiting = row[7:]
     return {
