@@ -135,10 +135,14 @@ def running_api(
                 directory / "serve.log",
             )
         )
-        worker = None
-        if with_worker:
-            worker = stack.enter_context(
-                _process("fitflow worker", [*FITFLOW, "worker"], env, directory / "worker.log")
-            )
+        worker = stack.enter_context(running_worker(env, directory)) if with_worker else None
         _wait_until_ready(server, base_url)
         yield Api(base_url, server, worker)
+
+
+@contextmanager
+def running_worker(env: dict[str, str], directory: Path) -> Iterator[Process]:
+    """`fitflow worker` until the block ends."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with _process("fitflow worker", [*FITFLOW, "worker"], env, directory / "worker.log") as worker:
+        yield worker

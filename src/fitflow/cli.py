@@ -20,8 +20,9 @@ from fitflow.auth.passwords import MIN_LENGTH, check_password_strength
 from fitflow.auth.runtime import AuthRuntime
 from fitflow.config import Environment, Settings, get_settings, use_settings
 from fitflow.kit import embedded, migrations
-from fitflow.kit.db import Database, use_database
+from fitflow.kit.db import Database, libpq_url, use_database
 from fitflow.kit.logging import configure_logging
+from fitflow.kit.relay import Relay
 from fitflow.organizations import service as organizations
 from fitflow.organizations.schemas import OrganizationCreate
 
@@ -119,9 +120,14 @@ def _worker(args: argparse.Namespace, settings: Settings) -> None:
     async def run() -> None:
         database = Database.connect(url, settings.database)
         use_database(database)
+        # Jobs change sessions too (expiry, no-shows, schedules): their notices go out
+        # even while no API process runs.
+        relay = Relay(lambda: libpq_url(url), settings.live.relay_interval_seconds)
+        relay.start()
         try:
             await worker.run(url, settings)
         finally:
+            await relay.close()
             await database.dispose()
 
     asyncio.run(run())

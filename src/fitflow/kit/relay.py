@@ -4,12 +4,12 @@ Triggers do not send `NOTIFY` themselves: PostgreSQL serialises the commits of a
 transactions that notified on one database-wide lock, held through their WAL flush, so
 a NOTIFY per booking would make bookings commit one at a time. Instead a trigger queues
 its notice in `live_outbox` (an unlogged table: no WAL, emptied after a crash, when
-nobody is listening anyway). Every API process runs a `Relay`; each interval one of them
-(whoever takes the advisory lock) deletes the committed notices and sends each distinct
-one once, in one transaction. A busy class then costs one NOTIFY per interval, not one
-per booking, and the listeners (`kit.live.Broadcaster`) see the same channel and payloads
-as before. A notice of a transaction still in flight is not visible to the delete, so the
-next interval sends it; none is lost.
+nobody is listening anyway). Every API process and job worker runs a `Relay`; each
+interval one of them (whoever takes the advisory lock) deletes the committed notices and
+sends each distinct one once, in one transaction. A busy class then costs one NOTIFY per
+interval, not one per booking, and the listeners (`kit.live.Broadcaster`) see the same
+channel and payloads as before. A notice of a transaction still in flight is not visible
+to the delete, so the next interval sends it; none is lost.
 """
 
 from __future__ import annotations
