@@ -16,7 +16,7 @@ import httpx
 from fitflow.app import create_app
 from fitflow.config import Settings
 from fitflow.kit import time
-from tests.factories import Studio, studio_with_sale
+from tests.factories import Studio, account, studio_with_sale
 from tests.live import serve
 
 WAIT_SECONDS = 10
@@ -32,15 +32,17 @@ async def _events(lines: AsyncIterator[str]) -> AsyncIterator[dict[str, Any]]:
             yield json.loads(line.removeprefix("data: "))
 
 
-async def _scheduled(client: httpx.AsyncClient, studio: Studio, starts: datetime) -> str:
-    """A published class of 4 spots at `starts`; its id."""
+async def _scheduled(
+    client: httpx.AsyncClient, studio: Studio, starts: datetime, capacity: int = 4
+) -> str:
+    """A published class of `capacity` spots at `starts`; its id."""
     created = await client.post(
         f"/api/v1/orgs/{studio.slug}/sessions",
         headers=studio.accounts["owner"].headers,
         json={
             "class_type_id": studio.class_type_id,
             "starts_at": starts.isoformat(),
-            "capacity": 4,
+            "capacity": capacity,
         },
     )
     assert created.status_code == 201, created.text
@@ -148,3 +150,45 @@ async def test_confirming_a_hold_is_streamed_though_no_count_moves(
         assert confirmed.status_code == 201, confirmed.text
         after = await asyncio.wait_for(anext(events), WAIT_SECONDS)
     assert (after["booked"], after["held"]) == (1, 0)
+
+
+async def test_joining_and_leaving_a_waitlist_is_streamed(
+    committed_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    studio = await studio_with_sale(committed_client)
+    base = f"/api/v1/orgs/{studio.slug}"
+    starts = (time.now() + timedelta(days=2)).replace(microsecond=0)
+    session_id = await _scheduled(committed_client, studio, starts, capacity=1)
+    await _book(committed_client, base, studio.accounts["member"].headers, session_id)
+    waiting = await account(committed_client, full_name="Waiting Member")
+    assert (await committed_client.post(f"{base}/join", headers=waiting.headers)).is_success
+    waitlist = f"{base}/sessions/{session_id}/waitlist"
+    async with _stream(settings, f"{base}/sessions/{session_id}/events") as stream:
+        events = _events(stream.aiter_lines())
+        assert (await asyncio.wait_for(anext(events), WAIT_SECONDS))["waitlist_length"] == 0
+        joined = await committed_client.post(waitlist, headers=waiting.headers)
+        assert joined.status_code == 201, joined.text
+        assert (await asyncio.wait_for(anext(events), WAIT_SECONDS))["waitlist_length"] == 1
+        left = await committed_client.delete(waitlist, headers=waiting.headers)
+        assert left.status_code == 204, left.text
+        assert (await asyncio.wait_for(anext(events), WAIT_SECONDS))["waitlist_length"] == 0
+
+
+async def test_a_new_trainer_for_a_session_is_streamed(
+    committed_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    studio = await studio_with_sale(committed_client)
+    base = f"/api/v1/orgs/{studio.slug}"
+    starts = (time.now() + timedelta(days=2)).replace(microsecond=0)
+    session_id = await _scheduled(committed_client, studio, starts)
+    trainer = studio.staff_ids["trainer"]
+    async with _stream(settings, f"{base}/sessions/{session_id}/events") as stream:
+        events = _events(stream.aiter_lines())
+        assert (await asyncio.wait_for(anext(events), WAIT_SECONDS))["trainer_id"] is None
+        changed = await committed_client.patch(
+            f"{base}/sessions/{session_id}",
+            headers=studio.accounts["owner"].headers,
+            json={"trainer_id": trainer},
+        )
+        assert changed.status_code == 200, changed.text
+        assert (await asyncio.wait_for(anext(events), WAIT_SECONDS))["trainer_id"] == trainer

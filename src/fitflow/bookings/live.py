@@ -1,10 +1,10 @@
 """Live availability: Server-Sent Events for one session or one local day's schedule.
 
-Every change of a session's spots, capacity or status is announced by a PostgreSQL
-trigger, which queues "<studio> <session> <start epoch>" for channel fitflow_availability
-in the live outbox; the relay (`kit.relay`) sends it as a NOTIFY after the commit. Each
-process listens once (`kit.live.Broadcaster`) and re-reads the session for its
-subscribers.
+Every change of what a session shows (its spots, waitlist, capacity, status, trainer,
+room, times or title) is announced by a PostgreSQL trigger, which queues
+"<studio> <session> <start epoch>" for channel fitflow_availability in the live outbox;
+the relay (`kit.relay`) sends it as a NOTIFY after the commit. Each process listens once
+(`kit.live.Broadcaster`) and re-reads the session for its subscribers.
 """
 
 from __future__ import annotations
