@@ -1,13 +1,16 @@
 """A real uvicorn server on loopback, in a thread, for tests that need HTTP from outside
-the test's event loop (schemathesis, the browser)."""
+the test's event loop (schemathesis, the browser); and the environment for running the
+`fitflow` commands themselves."""
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -42,3 +45,18 @@ def serve(app: Starlette, port: int | None = None, **options: Any) -> Iterator[s
     finally:
         server.should_exit = True
         thread.join(timeout=START_TIMEOUT_SECONDS)
+
+
+def command_environment(database_url: str, data_dir: Path, **settings: str) -> dict[str, str]:
+    """The environment of a `fitflow` command under test: this test run's secret and
+    database in the testing environment, no other inherited FITFLOW_ variable, then
+    `settings` (FITFLOW_ names)."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("FITFLOW_")}
+    return {
+        **inherited,
+        "FITFLOW_ENV": "testing",
+        "FITFLOW_SECRET_KEY": os.environ["FITFLOW_SECRET_KEY"],
+        "FITFLOW_DATABASE_URL": database_url,
+        "FITFLOW_DATA_DIR": str(data_dir),
+        **settings,
+    }

@@ -3,7 +3,6 @@ keep-alive connection is closed once that long has passed, and not before."""
 
 from __future__ import annotations
 
-import os
 import socket
 import time
 from collections.abc import Iterator
@@ -12,6 +11,8 @@ from pathlib import Path
 
 from bench.processes import free_port, running_api
 
+from tests.live import command_environment
+
 REQUEST = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 IDLE_SECONDS = 2.5
 
@@ -19,17 +20,13 @@ IDLE_SECONDS = 2.5
 @contextmanager
 def _server(database_url: str, directory: Path, keep_alive: int) -> Iterator[int]:
     port = free_port()
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("FITFLOW_")}
-    env = {
-        **inherited,
-        "FITFLOW_ENV": "testing",
-        "FITFLOW_SECRET_KEY": os.environ["FITFLOW_SECRET_KEY"],
-        "FITFLOW_DATABASE_URL": database_url,
-        "FITFLOW_DATA_DIR": str(directory / "data"),
-        "FITFLOW_SERVER__WORKERS": "1",
-        "FITFLOW_SERVER__KEEP_ALIVE_SECONDS": str(keep_alive),
-        "FITFLOW_JOBS__IN_PROCESS": "false",
-    }
+    env = command_environment(
+        database_url,
+        directory / "data",
+        FITFLOW_SERVER__WORKERS="1",
+        FITFLOW_SERVER__KEEP_ALIVE_SECONDS=str(keep_alive),
+        FITFLOW_JOBS__IN_PROCESS="false",
+    )
     with running_api(env, directory, port=port, with_worker=False):
         yield port
 

@@ -3,7 +3,6 @@ per turn; notices of transactions in flight wait; one relay at a time takes the 
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,6 +14,7 @@ from psycopg.rows import TupleRow
 
 from fitflow.kit.db import libpq_url
 from fitflow.kit.relay import TURN_LOCK, Relay, relay_once
+from tests.live import command_environment
 
 CHANNEL = "fitflow_relay_test"
 QUIET_SECONDS = 0.3
@@ -101,15 +101,9 @@ async def test_the_relay_runs_every_interval_until_closed(conninfo: str) -> None
 async def test_a_job_worker_alone_relays_the_notices(
     conninfo: str, database_url: str, tmp_path: Path
 ) -> None:
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("FITFLOW_")}
-    env = {
-        **inherited,
-        "FITFLOW_ENV": "testing",
-        "FITFLOW_SECRET_KEY": os.environ["FITFLOW_SECRET_KEY"],
-        "FITFLOW_DATABASE_URL": database_url,
-        "FITFLOW_DATA_DIR": str(tmp_path / "data"),
-        "FITFLOW_LIVE__RELAY_INTERVAL_SECONDS": "0.05",
-    }
+    env = command_environment(
+        database_url, tmp_path / "data", FITFLOW_LIVE__RELAY_INTERVAL_SECONDS="0.05"
+    )
     async with _listening(conninfo) as listener, _connection(conninfo) as writer:
         with running_worker(env, tmp_path) as worker:
             await _queue(writer, "from a job")
