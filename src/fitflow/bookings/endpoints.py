@@ -80,8 +80,7 @@ async def list_sessions(
     available_only: bool = False,
 ) -> Response:
     """Sessions in start order (from now unless `from` is given), with spots left and the
-    waitlist length (no token needed; staff who schedule also see drafts). The page is
-    serialised straight from its rows (`SessionList.json`), not through the model."""
+    waitlist length (no token needed; staff who schedule also see drafts)."""
     where = SessionFilter(
         starts_from=starts_from or time.now(),
         starts_before=starts_before,
@@ -90,6 +89,7 @@ async def list_sessions(
         available_only=available_only,
     )
     found = await sessions.sessions(session, caller.actor, caller.organization, where, paging)
+    # Serialised straight from the rows, not through a model per session (CONTRIBUTING).
     return Response(found.json(), media_type="application/json")
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from pydantic_core import to_json
 
 from fitflow.bookings import rules
+from fitflow.bookings.listing_repository import COLUMNS as LISTED_COLUMNS
 from fitflow.bookings.models import Booking, ClassSession, WaitlistEntry
 from fitflow.bookings.repository import Counts
 from fitflow.classes.schemas import Capacity
@@ -59,23 +60,9 @@ class SessionRead(BaseModel):
 
     @classmethod
     def of(cls, row: ClassSession, counts: Counts, now: datetime) -> SessionRead:
-        return cls(
-            id=row.id,
-            class_type_id=row.class_type_id,
-            title=row.title,
-            trainer_id=row.trainer_id,
-            location_id=row.location_id,
-            starts_at=row.starts_at,
-            ends_at=row.ends_at,
-            capacity=row.capacity,
-            booked=counts.booked,
-            held=counts.held,
-            spots_left=max(0, row.capacity - counts.booked - counts.held),
-            waitlist_length=counts.waiting,
-            credit_cost_units=row.credit_units,
-            status=rules.session_state(row.status, row.starts_at, row.ends_at, now),
-            cancelled_at=row.cancelled_at,
-        )
+        columns = (getattr(row, column.key) for column in LISTED_COLUMNS)
+        listed = (*columns, counts.booked, counts.held, counts.waiting)
+        return cls.model_validate(session_fields(listed, now))
 
 
 @dataclass(frozen=True)
@@ -100,8 +87,8 @@ class SessionList:
 
 
 def session_fields(row: Any, now: datetime) -> dict[str, object]:
-    """A schedule list row (`listing_repository.COLUMNS`, then the three counts) as
-    `SessionRead`'s fields, in the model's order."""
+    """A schedule list row (`LISTED_COLUMNS`, then the booked, held and waiting counts)
+    as `SessionRead`'s fields, in the model's order."""
     (id_, class_type_id, title, trainer_id, location_id, starts_at, ends_at) = row[:7]
     capacity, credit_units, stored, cancelled_at, booked, held, waiting = row[7:]
     return {
