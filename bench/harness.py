@@ -258,6 +258,10 @@ class Bench:
             results["week_schedule"] = await load.week_schedule(
                 target, clients=o.read_clients, duration=o.duration, warmup=o.warmup
             )
+            log(f"(d) again, every page one the cache has not kept, for {o.duration} s")
+            results["week_schedule_uncached"] = await load.week_schedule(
+                target, clients=o.read_clients, duration=o.duration, warmup=o.warmup, uncached=True
+            )
             if o.profile > 0:
                 profiles = await self.profile(target, api.workers())
             results["pairs_booked"] = next(target.pairs)

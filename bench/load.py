@@ -21,6 +21,7 @@ import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import psycopg
@@ -83,17 +84,21 @@ def booking(target: Target) -> Request:
     return book
 
 
-def week_page(target: Target) -> Request:
+def week_page(target: Target, *, uncached: bool = False) -> Request:
+    """The coming week's page. `uncached`: each request starts the week one microsecond
+    later than the one before (no session starts then), so every page is one the API's
+    page cache has not kept, as after a change: the full read and serialisation."""
     floor = target.floor
-    params = {
-        "from": floor.week_from.isoformat(),
-        "to": floor.week_to.isoformat(),
-        "limit": "200",
-    }
     readers = itertools.cycle(floor.members)
+    shifts = itertools.count() if uncached else itertools.repeat(0)
 
     async def read(client: wire.Phone) -> tuple[int, str | None]:
         member = next(readers)
+        params = {
+            "from": (floor.week_from + timedelta(microseconds=next(shifts))).isoformat(),
+            "to": floor.week_to.isoformat(),
+            "limit": "200",
+        }
         url = f"{floor.base}/sessions"
         return await _send(client, "GET", url, params=params, headers=member.headers)
 
@@ -310,9 +315,10 @@ async def _hot_ledger(target: Target) -> tuple[int, int]:
 
 
 async def week_schedule(
-    target: Target, *, clients: int, duration: float, warmup: float
+    target: Target, *, clients: int, duration: float, warmup: float, uncached: bool = False
 ) -> dict[str, Any]:
-    """(d) `clients` members read one week's page of the schedule (200 sessions)."""
+    """(d) `clients` members read one week's page of the schedule (200 sessions); see
+    `week_page` for `uncached`."""
     async with target.clients(clients) as readers:
         first = await readers[0].request(
             "GET",
@@ -327,11 +333,10 @@ async def week_schedule(
         if first.status != 200:
             raise RuntimeError(f"the week page answered {first.status}: {first.body[:300]!r}")
         page_items = len(json.loads(first.body)["items"])
-        await closed_loop(readers, week_page(target), duration=warmup, success=OK)
+        pages = week_page(target, uncached=uncached)
+        await closed_loop(readers, pages, duration=warmup, success=OK)
         async with measured(target) as usage:
-            samples, elapsed = await closed_loop(
-                readers, week_page(target), duration=duration, success=OK
-            )
+            samples, elapsed = await closed_loop(readers, pages, duration=duration, success=OK)
     return {
         "clients": clients,
         "duration_s": duration,

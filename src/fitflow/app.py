@@ -17,6 +17,7 @@ from fitflow.api import api
 from fitflow.auth.deps import caller_scope
 from fitflow.auth.runtime import AuthRuntime
 from fitflow.bookings import live
+from fitflow.bookings.page_cache import PageCache
 from fitflow.config import Settings, get_settings
 from fitflow.kit import embedded, migrations
 from fitflow.kit.db import Database, libpq_url, use_database
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database
     app.state.auth = AuthRuntime.from_settings(settings)
     app.state.limiter = RequestLimiter(settings.redis_url)
+    app.state.schedule_pages = PageCache(settings.server.schedule_pages_cached)
     app.state.caller_scope = caller_scope
     app.state.live = Broadcaster(lambda: _conninfo(app), live.CHANNEL, live.keys_of)
     app.state.relay = Relay(lambda: _conninfo(app), settings.live.relay_interval_seconds)

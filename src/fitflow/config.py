@@ -40,6 +40,9 @@ class ServerSettings(BaseModel):
     keep_alive_seconds: int = Field(5, ge=1)
     """How long an idle keep-alive connection stays open; keep it above the load
     balancer's idle timeout, so the server never closes a connection it is reusing."""
+    schedule_pages_cached: int = Field(256, ge=0)
+    """Schedule list pages each API process keeps to serve again while unchanged (about
+    80 KB for a 200-session page); 0 keeps none."""
 
 
 class DatabaseSettings(BaseModel):

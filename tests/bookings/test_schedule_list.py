@@ -87,3 +87,41 @@ class TestScheduleList:
         listed = SessionList(rows, "next-page", now)
         assert listed.json() == PAGE.dump_json(listed.page())
         assert [item.spots_left for item in listed.page().items] == [8, 12, 0]
+
+
+class TestFiltersAndPages:
+    async def test_each_filter_and_the_cursor_narrow_the_list(self, floor: Floor) -> None:
+        since = time.now()
+        full = await floor.schedule(capacity=1)
+        assert (await floor.book(floor.headers())).status_code == 201
+        later = await floor.schedule(capacity=5, starts_at=floor.starts_at + DAY)
+        last = await floor.schedule(capacity=5, starts_at=floor.starts_at + 2 * DAY)
+
+        async def ids(**params: str) -> list[str]:
+            query = {"from": since.isoformat(), **params}
+            response = await floor.client.get(f"{floor.base}/sessions", params=query)
+            assert response.status_code == 200, response.text
+            return [item["id"] for item in response.json()["items"]]
+
+        for _ in range(2):  # the second time from the page cache
+            assert await ids() == [full, later, last]
+            assert await ids(to=(floor.starts_at - timedelta(hours=1)).isoformat()) == [full, later]
+            assert await ids(available_only="true") == [later, last]
+            assert await ids(class_type_id=str(floor.studio.class_type_id)) == [full, later, last]
+            assert await ids(class_type_id=str(uuid.uuid4())) == []
+            assert await ids(trainer_id=str(uuid.uuid4())) == []
+            assert await _paged(floor, since) == [[full], [later], [last]]
+
+
+async def _paged(floor: Floor, since: datetime) -> list[list[str]]:
+    """The list a session a page, following each page's cursor."""
+    pages: list[list[str]] = []
+    cursor: str | None = None
+    while True:
+        query = {"from": since.isoformat(), "limit": "1", **({"cursor": cursor} if cursor else {})}
+        response = await floor.client.get(f"{floor.base}/sessions", params=query)
+        assert response.status_code == 200, response.text
+        pages.append([item["id"] for item in response.json()["items"]])
+        cursor = response.json()["next_cursor"]
+        if cursor is None:
+            return pages

@@ -70,6 +70,7 @@ async def hold_rate(request: Request, caller: Caller) -> None:
 @router.get("/orgs/{org}/sessions", response_model=Page[SessionRead])
 async def list_sessions(
     *,
+    request: Request,
     caller: MaybeCaller,
     session: Session,
     paging: Paging,
@@ -88,9 +89,13 @@ async def list_sessions(
         class_type_id=class_type_id,
         available_only=available_only,
     )
-    found = await sessions.sessions(session, caller.actor, caller.organization, where, paging)
+    # A page from now moves with the clock: only pages from a given instant are kept.
+    cache = request.app.state.schedule_pages if starts_from is not None else None
     # Serialised straight from the rows, not through a model per session (CONTRIBUTING).
-    return Response(found.json(), media_type="application/json")
+    body = await sessions.sessions_json(
+        session, caller.actor, caller.organization, where, paging, cache=cache
+    )
+    return Response(body, media_type="application/json")
 
 
 @router.post("/orgs/{org}/sessions", status_code=status.HTTP_201_CREATED)

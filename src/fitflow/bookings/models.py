@@ -11,7 +11,16 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, time
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, Index, String, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    FetchedValue,
+    ForeignKey,
+    Identity,
+    Index,
+    String,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fitflow.kit.db import Base, created_at_column, uuid_pk
@@ -103,6 +112,15 @@ class ClassSession(Base):
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = created_at_column()
+    revision: Mapped[int] = mapped_column(
+        BigInteger,
+        server_default=text("nextval('class_session_revisions')"),
+        server_onupdate=FetchedValue(),
+        deferred=True,
+    )
+    """A number no other version of any session row has had: every update of the row,
+    and a hold of it confirmed, gives it a new one (triggers; never written by the
+    application). The schedule page cache compares them."""
 
 
 class Booking(Base):

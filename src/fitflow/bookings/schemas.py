@@ -67,9 +67,8 @@ class SessionRead(BaseModel):
 
 @dataclass(frozen=True)
 class SessionList:
-    """A page of the schedule list as read: rows of the session's columns and its
-    `booked`, `held` and `waiting` counts (`bookings.listing_repository`), and the clock
-    they were read at."""
+    """A page of the schedule list as read: its rows (`listing_repository.ListedRows`)
+    and the clock they were read at."""
 
     rows: Sequence[Any]
     next_cursor: str | None
@@ -85,12 +84,19 @@ class SessionList:
         items = [session_fields(row, self.now) for row in self.rows]
         return to_json({"items": items, "next_cursor": self.next_cursor})
 
+    def changes_by_clock(self) -> datetime | None:
+        """The first instant after `now` at which the clock alone changes what the page
+        shows: a listed session starts or ends, or one of its holds lapses."""
+        instants = [moment for row in self.rows for moment in (row.starts_at, row.ends_at)]
+        instants += [row.next_lapse for row in self.rows if row.next_lapse is not None]
+        return min((moment for moment in instants if moment > self.now), default=None)
+
 
 def session_fields(row: Any, now: datetime) -> dict[str, object]:
-    """A schedule list row (`LISTED_COLUMNS`, then the booked, held and waiting counts)
-    as `SessionRead`'s fields, in the model's order."""
+    """A schedule list row (`LISTED_COLUMNS`, then the booked, held and waiting counts;
+    any further columns are not shown) as `SessionRead`'s fields, in the model's order."""
     (id_, class_type_id, title, trainer_id, location_id, starts_at, ends_at) = row[:7]
-    capacity, credit_units, stored, cancelled_at, booked, held, waiting = row[7:]
+    capacity, credit_units, stored, cancelled_at, booked, held, waiting = row[7:14]
     return {
         "id": id_,
         "class_type_id": class_type_id,

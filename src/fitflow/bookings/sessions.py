@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fitflow.audit import service as audit
 from fitflow.bookings import listing_repository as listing
-from fitflow.bookings import notices, repository, spots, trainers, waitlist
+from fitflow.bookings import notices, page_cache, repository, spots, trainers, waitlist
 from fitflow.bookings import waitlist_repository as waitlists
 from fitflow.bookings.errors import (
     CapacityBelowTaken,
@@ -22,6 +22,7 @@ from fitflow.bookings.errors import (
     UnknownTrainer,
 )
 from fitflow.bookings.models import Booking, ClassSession
+from fitflow.bookings.page_cache import PageCache
 from fitflow.bookings.repository import BOOKED, SessionFilter
 from fitflow.bookings.schemas import (
     Attendees,
@@ -78,9 +79,30 @@ async def sessions(
 ) -> SessionList:
     """Sessions in start order with their spots now; drafts only for staff who schedule."""
     now = time.now()
-    where = replace(where, with_drafts=allowed(actor, Action.schedule_sessions))
-    rows, cursor = await listing.session_rows(session, organization.id, where, params, now)
-    return SessionList(rows, cursor, now)
+    where = _as_seen_by(actor, where)
+    found = await listing.session_rows(session, organization.id, where, params, now)
+    return SessionList(found.rows, found.next_cursor, now)
+
+
+async def sessions_json(
+    session: AsyncSession,
+    actor: Actor,
+    organization: Organization,
+    where: SessionFilter,
+    params: PageParams,
+    *,
+    cache: PageCache | None,
+) -> bytes:
+    """What `sessions` lists, as JSON; through `cache` (`bookings.page_cache`) when one
+    is given and the page can be kept."""
+    if cache is None or where.available_only:
+        return (await sessions(session, actor, organization, where, params)).json()
+    where = _as_seen_by(actor, where)
+    return await page_cache.serve(cache, session, organization.id, where, params)
+
+
+def _as_seen_by(actor: Actor, where: SessionFilter) -> SessionFilter:
+    return replace(where, with_drafts=allowed(actor, Action.schedule_sessions))
 
 
 async def one(

@@ -1,0 +1,77 @@
+"""session revisions for the schedule page cache
+
+Revision ID: af8a5b4069c5
+Revises: 1dd32bd92fd5
+Create Date: 2026-11-22 13:19:52.154023+00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "af8a5b4069c5"
+down_revision: str | None = "1dd32bd92fd5"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+REVISE = """
+CREATE FUNCTION fitflow_class_sessions_revise() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.revision := nextval('class_session_revisions');
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER revise_session
+    BEFORE UPDATE ON class_sessions
+    FOR EACH ROW EXECUTE FUNCTION fitflow_class_sessions_revise();
+"""
+
+# A hold confirmed (or a booking turned back into a hold) moves no spot count, so the
+# session row is not written by `count_spots`; its booked and held counts still change.
+REVISE_ON_CONFIRM = """
+CREATE FUNCTION fitflow_bookings_revise_session() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE class_sessions SET revision = nextval('class_session_revisions')
+        WHERE id = NEW.session_id;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER revise_session_on_confirm
+    AFTER UPDATE OF status ON bookings
+    FOR EACH ROW
+    WHEN (
+        (OLD.status = 'held') <> (NEW.status = 'held')
+        AND OLD.status IN ('held', 'confirmed', 'attended', 'no_show')
+        AND NEW.status IN ('held', 'confirmed', 'attended', 'no_show')
+    )
+    EXECUTE FUNCTION fitflow_bookings_revise_session();
+"""
+
+
+def upgrade() -> None:
+    # Every version of a session row gets a number no other version ever had: the
+    # schedule page cache compares a page's numbers to know it is unchanged.
+    op.execute("CREATE SEQUENCE class_session_revisions AS bigint")
+    op.add_column(
+        "class_sessions",
+        sa.Column(
+            "revision",
+            sa.BigInteger(),
+            server_default=sa.text("nextval('class_session_revisions')"),
+            nullable=False,
+        ),
+    )
+    op.execute("ALTER SEQUENCE class_session_revisions OWNED BY class_sessions.revision")
+    op.execute(REVISE)
+    op.execute(REVISE_ON_CONFIRM)
+
+
+def downgrade() -> None:
+    op.execute("DROP TRIGGER revise_session_on_confirm ON bookings")
+    op.execute("DROP FUNCTION fitflow_bookings_revise_session()")
+    op.execute("DROP TRIGGER revise_session ON class_sessions")
+    op.execute("DROP FUNCTION fitflow_class_sessions_revise()")
+    op.drop_column("class_sessions", "revision")  # drops its owned sequence too
