@@ -87,7 +87,7 @@ def booking(target: Target) -> Request:
 def week_page(target: Target, *, uncached: bool = False) -> Request:
     """The coming week's page. `uncached`: each request starts the week one microsecond
     later than the one before (no session starts then), so every page is one the API's
-    page cache has not kept, as after a change: the full read and serialisation."""
+    page cache has not kept: the full read and serialisation."""
     floor = target.floor
     readers = itertools.cycle(floor.members)
     shifts = itertools.count() if uncached else itertools.repeat(0)

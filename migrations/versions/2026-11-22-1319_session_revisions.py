@@ -24,36 +24,15 @@ BEGIN
 END
 $$;
 CREATE TRIGGER revise_session
-    BEFORE UPDATE ON class_sessions
+    BEFORE INSERT OR UPDATE ON class_sessions
     FOR EACH ROW EXECUTE FUNCTION fitflow_class_sessions_revise();
-"""
-
-# A hold confirmed (or a booking turned back into a hold) moves no spot count, so the
-# session row is not written by `count_spots`; its booked and held counts still change.
-REVISE_ON_CONFIRM = """
-CREATE FUNCTION fitflow_bookings_revise_session() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE class_sessions SET revision = nextval('class_session_revisions')
-        WHERE id = NEW.session_id;
-    RETURN NULL;
-END
-$$;
-CREATE TRIGGER revise_session_on_confirm
-    AFTER UPDATE OF status ON bookings
-    FOR EACH ROW
-    WHEN (
-        (OLD.status = 'held') <> (NEW.status = 'held')
-        AND OLD.status IN ('held', 'confirmed', 'attended', 'no_show')
-        AND NEW.status IN ('held', 'confirmed', 'attended', 'no_show')
-    )
-    EXECUTE FUNCTION fitflow_bookings_revise_session();
 """
 
 
 def upgrade() -> None:
-    # Every version of a session row gets a number no other version ever had: the
-    # schedule page cache compares a page's numbers to know it is unchanged.
+    # Every version of a session row gets a number no other version ever had, even a
+    # row copied with its revision: the schedule page cache compares a page's numbers
+    # to know it is unchanged. Adding the column rewrites class_sessions once.
     op.execute("CREATE SEQUENCE class_session_revisions AS bigint")
     op.add_column(
         "class_sessions",
@@ -66,12 +45,9 @@ def upgrade() -> None:
     )
     op.execute("ALTER SEQUENCE class_session_revisions OWNED BY class_sessions.revision")
     op.execute(REVISE)
-    op.execute(REVISE_ON_CONFIRM)
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER revise_session_on_confirm ON bookings")
-    op.execute("DROP FUNCTION fitflow_bookings_revise_session()")
     op.execute("DROP TRIGGER revise_session ON class_sessions")
     op.execute("DROP FUNCTION fitflow_class_sessions_revise()")
     op.drop_column("class_sessions", "revision")  # drops its owned sequence too

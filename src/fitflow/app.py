@@ -58,7 +58,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database
     app.state.auth = AuthRuntime.from_settings(settings)
     app.state.limiter = RequestLimiter(settings.redis_url)
-    app.state.schedule_pages = PageCache(settings.server.schedule_pages_cached)
+    pages_kept = settings.server.schedule_pages_cached
+    app.state.schedule_pages = PageCache(pages_kept) if pages_kept else None
     app.state.caller_scope = caller_scope
     app.state.live = Broadcaster(lambda: _conninfo(app), live.CHANNEL, live.keys_of)
     app.state.relay = Relay(lambda: _conninfo(app), settings.live.relay_interval_seconds)

@@ -84,14 +84,14 @@ async def list_sessions(
     waitlist length (no token needed; staff who schedule also see drafts)."""
     where = SessionFilter(
         starts_from=starts_from or time.now(),
+        from_now=starts_from is None,
         starts_before=starts_before,
         trainer_id=trainer_id,
         class_type_id=class_type_id,
         available_only=available_only,
     )
-    # A page from now moves with the clock: only pages from a given instant are kept.
-    cache = request.app.state.schedule_pages if starts_from is not None else None
     # Serialised straight from the rows, not through a model per session (CONTRIBUTING).
+    cache = request.app.state.schedule_pages
     body = await sessions.sessions_json(
         session, caller.actor, caller.organization, where, paging, cache=cache
     )

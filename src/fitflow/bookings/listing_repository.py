@@ -79,7 +79,26 @@ def _waiting() -> Any:
     )
 
 
+def _holds() -> Any:
+    """The expiry instants (epoch seconds) of the session's holds and offers, lapsed ones
+    included, in order. A hold confirmed, or given more time, changes them without
+    writing the session row. Read only when the session has a spot taken."""
+    expiry = func.extract("epoch", Booking.hold_expires_at).cast(Text)
+    in_order = aggregate_order_by(literal(","), Booking.hold_expires_at)
+    return (
+        select(func.string_agg(expiry, in_order))
+        .where(
+            ClassSession.taken > 0,
+            Booking.session_id == ClassSession.id,
+            Booking.status == "held",
+        )
+        .scalar_subquery()
+        .label("holds")
+    )
+
+
 _WAITING = _waiting()
+_HOLDS = _holds()
 
 
 def _page_query() -> Select[*tuple[Any, ...]]:
@@ -87,7 +106,7 @@ def _page_query() -> Select[*tuple[Any, ...]]:
     spots = _spot_counts()
     counts = (spots.c.booked, spots.c.held, _WAITING)
     return (
-        select(*COLUMNS, *counts, ClassSession.revision, spots.c.next_lapse)
+        select(*COLUMNS, *counts, ClassSession.revision, _HOLDS, spots.c.next_lapse)
         .join_from(ClassSession, spots, true())
         .where(ClassSession.organization_id == bindparam("organization_id"))
     )
@@ -100,8 +119,9 @@ _KEY = tuple_(ClassSession.starts_at, ClassSession.id)
 @dataclass(frozen=True)
 class ListedRows:
     """A page of the schedule list: `rows` (`COLUMNS`, then the `booked`, `held` and
-    `waiting` counts, the row's `revision` and its holds' `next_lapse`), the cursor of
-    the next page, and the page's `fingerprint` (`page_fingerprint`)."""
+    `waiting` counts, the row's `revision`, its `holds`' expiries and the `next_lapse` of
+    an unexpired one), the cursor of the next page, and the page's `fingerprint`
+    (`page_fingerprint`)."""
 
     rows: Sequence[Row[Any]]
     next_cursor: str | None
@@ -132,7 +152,7 @@ async def session_rows(
     with `booked`, `held` (unexpired holds and offers) and `waiting` counts."""
     shape, values = _bound(organization_id, where, params, now)
     rows = (await session.execute(_page_statement(shape), values)).all()
-    fingerprint = " ".join(f"{row.revision}:{row.waiting}" for row in rows)  # as in SQL below
+    fingerprint = " ".join(_entry(row) for row in rows)
     if len(rows) <= params.limit:
         return ListedRows(rows, None, fingerprint)
     rows = rows[: params.limit]
@@ -147,10 +167,10 @@ async def page_fingerprint(
     params: PageParams,
     now: datetime,
 ) -> str:
-    """The revision and waitlist length of each session the page (and the look-ahead row
-    that decides its cursor) would list, in order. Revisions are never reused, so an
-    equal fingerprint means the same rows with the same columns and counts; only the
-    clock can change what they show (holds lapse, sessions start and end)."""
+    """The revision, waitlist length and hold expiries of each session the page (and the
+    look-ahead row that decides its cursor) would list, in order. Revisions are never
+    reused, so an equal fingerprint means the same rows, columns and counts; only the
+    clock can then change what they show (holds lapse, sessions start and end)."""
     shape, values = _bound(organization_id, where, params, now)
     fingerprint: str = (await session.execute(_fingerprint_statement(shape), values)).scalar_one()
     return fingerprint
@@ -189,26 +209,43 @@ def _page_statement(shape: _Shape) -> Select[*tuple[Any, ...]]:
 
 @functools.cache
 def _fingerprint_statement(shape: _Shape) -> Select[*tuple[Any, ...]]:
-    listed = select(ClassSession.revision, _WAITING, *_KEY.clauses).where(
+    listed = select(ClassSession.revision, _WAITING, _HOLDS, *_KEY.clauses).where(
         ClassSession.organization_id == bindparam("organization_id")
     )
     window = _window(listed, shape).subquery()
-    entry = window.c.revision.cast(Text) + ":" + window.c.waiting.cast(Text)
+    entry = _entry_sql(window)
     separator = aggregate_order_by(literal(" "), window.c.starts_at, window.c.id)
     return select(func.coalesce(func.string_agg(entry, separator), ""))
+
+
+def _entry(row: Row[Any]) -> str:
+    """A fetched row's part of the fingerprint: the text `_entry_sql` builds."""
+    return f"{row.revision}:{row.waiting}:{row.holds or ''}"
+
+
+def _entry_sql(window: Any) -> Any:
+    return (
+        window.c.revision.cast(Text)
+        + ":"
+        + window.c.waiting.cast(Text)
+        + ":"
+        + func.coalesce(window.c.holds, "")
+    )
 
 
 def _window(query: Select[*tuple[Any, ...]], shape: _Shape) -> Select[*tuple[Any, ...]]:
     """`query` narrowed to the page: its filters, after its cursor, in start order, with
     one row more than the page to tell whether another follows."""
-    query = query.where(ClassSession.starts_at >= _bind("starts_from"), *_filters(shape))
+    query = query.where(ClassSession.starts_at >= _bind("starts_from", "starts_at"))
+    query = query.where(*_filters(shape))
     if shape.after:
-        query = query.where(tuple_(_bind("after_starts"), _bind("after_id", "id")) < _KEY)
+        after = tuple_(_bind("after_starts", "starts_at"), _bind("after_id", "id"))
+        query = query.where(after < _KEY)
     order = query.order_by(ClassSession.starts_at, ClassSession.id)
     return order.limit(bindparam("limit", type_=Integer))
 
 
-def _bind(name: str, column: str = "starts_at") -> BindParameter[Any]:
+def _bind(name: str, column: str) -> BindParameter[Any]:
     """A value bound at execution, typed as the session column `column`."""
     return bindparam(name, type_=getattr(ClassSession, column).type)
 
@@ -216,7 +253,7 @@ def _bind(name: str, column: str = "starts_at") -> BindParameter[Any]:
 def _filters(shape: _Shape) -> list[Any]:
     found: list[Any] = []
     if shape.before:
-        found.append(ClassSession.starts_at < _bind("starts_before"))
+        found.append(ClassSession.starts_at < _bind("starts_before", "starts_at"))
     if shape.trainer:
         found.append(ClassSession.trainer_id == _bind("trainer_id", "trainer_id"))
     if shape.class_type:

@@ -118,9 +118,9 @@ class ClassSession(Base):
         server_onupdate=FetchedValue(),
         deferred=True,
     )
-    """A number no other version of any session row has had: every update of the row,
-    and a hold of it confirmed, gives it a new one (triggers; never written by the
-    application). The schedule page cache compares them."""
+    """A number no other version of any session row has had: a trigger gives the row a
+    new one at every insert and update (never written by the application). The
+    schedule page cache compares them."""
 
 
 class Booking(Base):

@@ -3,11 +3,11 @@ served lately and serves one again, without reading or serialising its sessions,
 PostgreSQL says the page is unchanged.
 
 "Unchanged" is checked on every request, in the request's own snapshot, by one cheap
-statement: the page's fingerprint (`listing_repository.page_fingerprint`), the revision
-and waitlist length of each session the page would list. Triggers give a session row a
-new revision whenever what it shows changes, so a hit is never stale, whichever process,
-job or raw statement made the change. What the clock alone changes (a hold lapsing, a
-session starting or ending) is covered by each entry's `fresh_until`.
+statement: the page's fingerprint (`listing_repository.page_fingerprint`), the revision,
+waitlist length and hold expiries of each session the page would list. A trigger gives a
+session row a new revision at every insert and update, so a hit is never stale,
+whichever process, job or raw statement made the change. What the clock alone changes
+(a hold lapsing, a session starting or ending) is covered by each entry's `fresh_until`.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ LOOKUPS = counter("schedule_page_cache_total", "Schedule page cache lookups.", (
 
 @dataclass(frozen=True)
 class PageKey:
+    """What a page was asked for, as the caller sees it (`where.with_drafts`)."""
+
     organization_id: uuid.UUID
     where: SessionFilter
     cursor: str | None
@@ -39,6 +41,8 @@ class PageKey:
 
 @dataclass(frozen=True)
 class CachedPage:
+    """A page's JSON as read at `read_at`, and its fingerprint then."""
+
     fingerprint: str
     read_at: datetime
     fresh_until: datetime | None
@@ -55,6 +59,8 @@ class PageCache:
     """The `size` schedule pages used most recently, by what was asked for."""
 
     def __init__(self, size: int) -> None:
+        if size < 1:
+            raise ValueError("a page cache keeps at least one page")
         self._size = size
         self._pages: OrderedDict[PageKey, CachedPage] = OrderedDict()
 
@@ -68,12 +74,17 @@ class PageCache:
         return page
 
     def put(self, key: PageKey, page: CachedPage) -> None:
-        if self._size == 0:
-            return
         self._pages[key] = page
         self._pages.move_to_end(key)
         while len(self._pages) > self._size:
             self._pages.popitem(last=False)
+
+
+def keeps(where: SessionFilter) -> bool:
+    """Whether such a page can be kept. Not a page from now: it moves with the clock.
+    Not an `available_only` page: a session outside it can enter it when a hold lapses,
+    which no fingerprint of the page shows."""
+    return not where.from_now and not where.available_only
 
 
 async def serve(
@@ -83,9 +94,8 @@ async def serve(
     where: SessionFilter,
     params: PageParams,
 ) -> bytes:
-    """The page's JSON: the kept one while its fingerprint holds, else read anew (and
-    kept). Not for `available_only` pages: a session outside the page can enter it when
-    a hold lapses, which no fingerprint of the page shows."""
+    """The page's JSON (a page that `keeps` allows): the kept one while its fingerprint
+    holds, else read anew and kept."""
     now = time.now()
     key = PageKey(organization_id, where, params.cursor, params.limit)
     kept = cache.get(key, now)
@@ -98,5 +108,14 @@ async def serve(
     found = await listing.session_rows(session, organization_id, where, params, now)
     page = SessionList(found.rows, found.next_cursor, now)
     body = page.json()
-    cache.put(key, CachedPage(found.fingerprint, now, page.changes_by_clock(), body))
+    cache.put(key, CachedPage(found.fingerprint, now, _changes_by_clock(found, now), body))
     return body
+
+
+def _changes_by_clock(found: listing.ListedRows, now: datetime) -> datetime | None:
+    """The first instant after `now` at which the clock alone changes what the page
+    shows: a listed session starts or ends, or one of its holds lapses."""
+    rows = found.rows
+    instants = [moment for row in rows for moment in (row.starts_at, row.ends_at)]
+    instants += [row.next_lapse for row in rows if row.next_lapse is not None]
+    return min((moment for moment in instants if moment > now), default=None)

@@ -298,6 +298,8 @@ class SessionFilter:
     class_type_id: uuid.UUID | None = None
     available_only: bool = False
     with_drafts: bool = False
+    from_now: bool = False
+    """`starts_from` is the clock's reading, not an instant asked for."""
 
 
 async def spots_of(session: AsyncSession, session_id: uuid.UUID) -> Sequence[Booking]:

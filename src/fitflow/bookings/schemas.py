@@ -84,13 +84,6 @@ class SessionList:
         items = [session_fields(row, self.now) for row in self.rows]
         return to_json({"items": items, "next_cursor": self.next_cursor})
 
-    def changes_by_clock(self) -> datetime | None:
-        """The first instant after `now` at which the clock alone changes what the page
-        shows: a listed session starts or ends, or one of its holds lapses."""
-        instants = [moment for row in self.rows for moment in (row.starts_at, row.ends_at)]
-        instants += [row.next_lapse for row in self.rows if row.next_lapse is not None]
-        return min((moment for moment in instants if moment > self.now), default=None)
-
 
 def session_fields(row: Any, now: datetime) -> dict[str, object]:
     """A schedule list row (`LISTED_COLUMNS`, then the booked, held and waiting counts;

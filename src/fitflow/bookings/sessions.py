@@ -95,7 +95,7 @@ async def sessions_json(
 ) -> bytes:
     """What `sessions` lists, as JSON; through `cache` (`bookings.page_cache`) when one
     is given and the page can be kept."""
-    if cache is None or where.available_only:
+    if cache is None or not page_cache.keeps(where):
         return (await sessions(session, actor, organization, where, params)).json()
     where = _as_seen_by(actor, where)
     return await page_cache.serve(cache, session, organization.id, where, params)
