@@ -45,9 +45,18 @@ def upgrade() -> None:
     )
     op.execute("ALTER SEQUENCE class_session_revisions OWNED BY class_sessions.revision")
     op.execute(REVISE)
+    # The fingerprint reads each listed session's hold expiries from this index alone.
+    op.create_index(
+        "ix_bookings_session_holds",
+        "bookings",
+        ["session_id", "hold_expires_at"],
+        unique=False,
+        postgresql_where=sa.text("status = 'held'"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_bookings_session_holds", table_name="bookings")
     op.execute("DROP TRIGGER revise_session ON class_sessions")
     op.execute("DROP FUNCTION fitflow_class_sessions_revise()")
     op.drop_column("class_sessions", "revision")  # drops its owned sequence too

@@ -150,6 +150,12 @@ class Booking(Base):
             "hold_expires_at",
             postgresql_where=text("status = 'held'"),
         ),
+        Index(
+            "ix_bookings_session_holds",
+            "session_id",
+            "hold_expires_at",
+            postgresql_where=text("status = 'held'"),
+        ),
         Index(None, "session_id", "status"),
         Index(
             "ix_bookings_awaiting_check_in",
