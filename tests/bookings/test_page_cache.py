@@ -8,15 +8,19 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import text
 
+from fitflow.app import create_app
 from fitflow.bookings.page_cache import CachedPage, PageCache, PageKey
 from fitflow.bookings.repository import SessionFilter
+from fitflow.config import Settings
 from fitflow.kit import time
 from fitflow.kit.db import Database
 from tests.bookings.conftest import DAY, Floor
+from tests.conftest import make_settings
 
 
 def _lookups(result: str) -> float:
@@ -97,6 +101,21 @@ class TestKeptPages:
             for _ in range(2):
                 response = await floor.client.get(f"{floor.base}/sessions", params=params)
                 assert response.status_code == 200, response.text
+        assert (_lookups("hit"), _lookups("miss")) == (hits, misses)
+
+    async def test_a_size_of_zero_keeps_no_page(
+        self, floor: Floor, settings: Settings, database: Database
+    ) -> None:
+        await floor.schedule(capacity=5)
+        off = make_settings(str(settings.database_url), server={"schedule_pages_cached": 0})
+        app = create_app(off, database)
+        assert app.state.schedule_pages is None
+        hits, misses, since = _lookups("hit"), _lookups("miss"), time.now().isoformat()
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://fitflow.test") as client:
+            for _ in range(2):
+                response = await client.get(f"{floor.base}/sessions", params={"from": since})
+                assert len(response.json()["items"]) == 1
         assert (_lookups("hit"), _lookups("miss")) == (hits, misses)
 
     async def test_staff_who_schedule_get_their_own_page(self, floor: Floor) -> None:
