@@ -45,7 +45,7 @@ def upgrade() -> None:
     )
     op.execute("ALTER SEQUENCE class_session_revisions OWNED BY class_sessions.revision")
     op.execute(REVISE)
-    # The fingerprint reads each listed session's hold expiries from this index alone.
+    # The fingerprint reads each listed session's hold expiries through this index.
     op.create_index(
         "ix_bookings_session_holds",
         "bookings",

@@ -51,9 +51,12 @@ class Schedule:
 
     async def shows_change(self, change: Callable[[], Awaitable[object]]) -> dict[str, Any]:
         """The page after `change`: not the kept one, and each session in it as its own
-        read (never cached) shows it."""
+        read (never cached) shows it. The page before is served from the cache, whatever
+        holds, bookings and waitlist it shows."""
         await self.page()  # kept
+        hits = _lookups("hit")
         before = await self.page()
+        assert _lookups("hit") == hits + 1
         await change()
         after = await self.page()
         assert after != before

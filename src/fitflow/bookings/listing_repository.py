@@ -1,5 +1,6 @@
 """The schedule list's query: a page of sessions with their spots and waitlist counts in
-one statement, read as plain rows (no ORM entities: a page holds up to 200 sessions)."""
+one statement, read as plain rows (no ORM entities: a page holds up to 200 sessions);
+and the page's fingerprint, which the page cache (`bookings.page_cache`) compares."""
 
 from __future__ import annotations
 
@@ -119,9 +120,9 @@ _KEY = tuple_(ClassSession.starts_at, ClassSession.id)
 @dataclass(frozen=True)
 class ListedRows:
     """A page of the schedule list: `rows` (`COLUMNS`, then the `booked`, `held` and
-    `waiting` counts, the row's `revision`, its `holds`' expiries and the `next_lapse` of
-    an unexpired one), the cursor of the next page, and the page's `fingerprint`
-    (`page_fingerprint`)."""
+    `waiting` counts, the row's `revision`, its `holds`' expiries and `next_lapse`, the
+    earliest expiry still to come), the cursor of the next page, and the page's
+    `fingerprint` (`page_fingerprint`)."""
 
     rows: Sequence[Row[Any]]
     next_cursor: str | None

@@ -4,10 +4,11 @@ PostgreSQL says the page is unchanged.
 
 "Unchanged" is checked on every request, in the request's own snapshot, by one cheap
 statement: the page's fingerprint (`listing_repository.page_fingerprint`), the revision,
-waitlist length and hold expiries of each session the page would list. A trigger gives a
-session row a new revision at every insert and update, so a hit is never stale,
-whichever process, job or raw statement made the change. What the clock alone changes
-(a hold lapsing, a session starting or ending) is covered by each entry's `fresh_until`.
+waitlist length and hold expiries of each session the page would list (and of the one
+after it, which decides the next cursor). A trigger gives a session row a new revision
+at every insert and update, so a hit is never stale, whichever process, job or raw
+statement made the change. What the clock alone changes (a hold lapsing, a session
+starting or ending) is covered by each entry's `fresh_until`.
 """
 
 from __future__ import annotations
