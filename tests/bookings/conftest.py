@@ -38,7 +38,9 @@ class Floor:
         tokens = await login(self.client, person.email)
         return {"Authorization": f"Bearer {tokens['access_token']}"}
 
-    async def schedule(self, *, capacity: int, starts_at: datetime | None = None) -> str:
+    async def schedule(
+        self, *, capacity: int, starts_at: datetime | None = None, status: str = "published"
+    ) -> str:
         starts = starts_at or (time.now() + 3 * DAY).replace(microsecond=0)
         response = await self.client.post(
             f"{self.base}/sessions",
@@ -47,6 +49,7 @@ class Floor:
                 "class_type_id": self.studio.class_type_id,
                 "starts_at": starts.isoformat(),
                 "capacity": capacity,
+                "status": status,
             },
         )
         assert response.status_code == 201, response.text

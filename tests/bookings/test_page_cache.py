@@ -66,21 +66,6 @@ class Schedule:
         return after
 
 
-async def _draft(floor: Floor, starts_at: datetime) -> str:
-    response = await floor.client.post(
-        f"{floor.base}/sessions",
-        headers=floor.headers("owner"),
-        json={
-            "class_type_id": floor.studio.class_type_id,
-            "starts_at": starts_at.isoformat(),
-            "status": "draft",
-        },
-    )
-    assert response.status_code == 201, response.text
-    draft: str = response.json()["id"]
-    return draft
-
-
 async def _sql(database: Database, statement: str, **values: object) -> None:
     async with database.sessions() as session:
         await session.execute(text(statement), values)
@@ -123,7 +108,7 @@ class TestKeptPages:
 
     async def test_staff_who_schedule_get_their_own_page(self, floor: Floor) -> None:
         published = await floor.schedule(capacity=5)
-        draft = await _draft(floor, time.now() + 4 * DAY)
+        draft = await floor.schedule(capacity=5, starts_at=time.now() + 4 * DAY, status="draft")
         schedule = Schedule(floor)
         for _ in range(2):
             members = {item["id"] for item in (await schedule.page())["items"]}
@@ -215,7 +200,7 @@ class TestChangesShowAtOnce:
 
     async def test_a_draft_published_and_the_next_page(self, floor: Floor) -> None:
         first = await floor.schedule(capacity=5)
-        draft = await _draft(floor, floor.starts_at + DAY)
+        draft = await floor.schedule(capacity=5, starts_at=floor.starts_at + DAY, status="draft")
         schedule = Schedule(floor)
         first_page = await floor.client.get(
             f"{floor.base}/sessions", params={"from": schedule.since.isoformat(), "limit": "1"}

@@ -107,22 +107,25 @@ def _page_query() -> Select[*tuple[Any, ...]]:
     spots = _spot_counts()
     counts = (spots.c.booked, spots.c.held, _WAITING)
     return (
-        select(*COLUMNS, *counts, ClassSession.revision, _HOLDS, spots.c.next_lapse)
+        select(*COLUMNS, *counts, spots.c.next_lapse)
         .join_from(ClassSession, spots, true())
         .where(ClassSession.organization_id == bindparam("organization_id"))
     )
 
 
 _PAGE = _page_query()
+_KEPT_PAGE = _PAGE.add_columns(ClassSession.revision, _HOLDS)
+"""A page the cache keeps: also what its fingerprint is made of."""
 _KEY = tuple_(ClassSession.starts_at, ClassSession.id)
 
 
 @dataclass(frozen=True)
 class ListedRows:
     """A page of the schedule list: `rows` (`COLUMNS`, then the `booked`, `held` and
-    `waiting` counts, the row's `revision`, its `holds`' expiries and `next_lapse`, the
-    earliest expiry still to come), the cursor of the next page, and the page's
-    `fingerprint` (`page_fingerprint`)."""
+    `waiting` counts and `next_lapse`, the earliest hold expiry still to come; for a
+    fingerprinted page also the row's `revision` and its `holds`' expiries), the cursor
+    of the next page, and the page's `fingerprint` (`page_fingerprint`; empty unless asked
+    for)."""
 
     rows: Sequence[Row[Any]]
     next_cursor: str | None
@@ -140,6 +143,7 @@ class _Shape:
     drafts: bool
     available_only: bool
     after: bool
+    fingerprinted: bool
 
 
 async def session_rows(
@@ -148,12 +152,15 @@ async def session_rows(
     where: SessionFilter,
     params: PageParams,
     now: datetime,
+    *,
+    fingerprinted: bool = False,
 ) -> ListedRows:
     """The studio's sessions in start order from `starts_from` (keyset paged), each
-    with `booked`, `held` (unexpired holds and offers) and `waiting` counts."""
-    shape, values = _bound(organization_id, where, params, now)
+    with `booked`, `held` (unexpired holds and offers) and `waiting` counts; with the
+    page's fingerprint when `fingerprinted` (for the page cache)."""
+    shape, values = _bound(organization_id, where, params, now, fingerprinted=fingerprinted)
     rows = (await session.execute(_page_statement(shape), values)).all()
-    fingerprint = " ".join(_entry(row) for row in rows)
+    fingerprint = " ".join(_entry(row) for row in rows) if fingerprinted else ""
     if len(rows) <= params.limit:
         return ListedRows(rows, None, fingerprint)
     rows = rows[: params.limit]
@@ -178,7 +185,12 @@ async def page_fingerprint(
 
 
 def _bound(
-    organization_id: uuid.UUID, where: SessionFilter, params: PageParams, now: datetime
+    organization_id: uuid.UUID,
+    where: SessionFilter,
+    params: PageParams,
+    now: datetime,
+    *,
+    fingerprinted: bool = False,
 ) -> tuple[_Shape, dict[str, Any]]:
     after = decode_time_id_cursor(params.cursor)
     shape = _Shape(
@@ -188,6 +200,7 @@ def _bound(
         drafts=where.with_drafts,
         available_only=where.available_only,
         after=after is not None,
+        fingerprinted=fingerprinted,
     )
     values = {
         "organization_id": organization_id,
@@ -205,7 +218,7 @@ def _bound(
 
 @functools.cache
 def _page_statement(shape: _Shape) -> Select[*tuple[Any, ...]]:
-    return _window(_PAGE, shape)
+    return _window(_KEPT_PAGE if shape.fingerprinted else _PAGE, shape)
 
 
 @functools.cache

@@ -106,9 +106,10 @@ async def serve(
             LOOKUPS.labels("hit").inc()
             return kept.body
     LOOKUPS.labels("miss").inc()
-    found = await listing.session_rows(session, organization_id, where, params, now)
-    page = SessionList(found.rows, found.next_cursor, now)
-    body = page.json()
+    found = await listing.session_rows(
+        session, organization_id, where, params, now, fingerprinted=True
+    )
+    body = SessionList(found.rows, found.next_cursor, now).json()
     cache.put(key, CachedPage(found.fingerprint, now, _changes_by_clock(found, now), body))
     return body
 
